@@ -1,0 +1,143 @@
+// openapi-backend, set up once from spec/openapi.yaml: request validation with Ajv 2020 (the
+// dialect of OpenAPI 3.1), a 3.1-aware definition check, bearer authentication, the
+// precompiled router, and the handlers bound by operationId. It knows nothing about MQTT.
+import { timingSafeEqual, createHash } from 'node:crypto';
+import { OpenAPIBackend, type Context, type Document } from 'openapi-backend';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import addFormats from 'ajv-formats';
+import type { ErrorObject, Options as AjvOptions } from 'ajv';
+import { CompiledRouter } from './router.ts';
+import { InvalidRequest, MethodNotAllowed, RouteNotFound, Unauthorized } from './errors.ts';
+import type { ApiContext, Handlers } from './types.ts';
+
+export const API_ROOT = '/api/v2';
+
+export interface Reply {
+  status: number;
+  /** JSON payload for the envelope's `data`, or the raw text of a text/plain operation. */
+  data: unknown;
+  text: boolean;
+}
+
+export interface ApiBackend {
+  api: OpenAPIBackend;
+  router: CompiledRouter;
+  endpoints: ApiContext['endpoints'];
+}
+
+function newAjv(opts: AjvOptions) {
+  const ajv = new Ajv2020({ ...opts, strict: false, allErrors: false });
+  addFormats.default(ajv);
+  return ajv;
+}
+
+/**
+ * openapi-backend checks documents against the OpenAPI 3.0 meta-schema, which rejects 3.1
+ * constructs such as `type: [string, "null"]`. Instead: require 3.1 and check that every
+ * component schema is a valid JSON Schema 2020-12 that compiles.
+ */
+export function validateOpenApi31(doc: Document): void {
+  if (!/^3\.1\.\d+$/.test(String(doc.openapi))) throw new Error(`spec: expected OpenAPI 3.1.x, got '${doc.openapi}'`);
+  const ajv = newAjv({});
+  ajv.addSchema({ ...doc, $id: 'spec' } as object, 'spec');
+  for (const name of Object.keys(doc.components?.schemas ?? {})) {
+    try {
+      ajv.compile({ $ref: `spec#/components/schemas/${name}` });
+    } catch (e) {
+      throw new Error(`spec: schema '${name}' is invalid: ${(e as Error).message}`);
+    }
+  }
+}
+
+/** Builds and initializes the backend; fails if any spec operation has no handler. */
+export async function createBackend(definition: string | Document, handlers: Partial<Handlers>,
+  bearerToken: () => string | undefined): Promise<ApiBackend> {
+  const api = new OpenAPIBackend({
+    definition,
+    apiRoot: API_ROOT,
+    strict: true,
+    validate: true,
+    coerceTypes: true,
+    customizeAjv: (_ajv, opts) => newAjv(opts),
+  });
+  api.validateDefinition = function () {
+    validateOpenApi31(this.document);
+    return this.document;
+  };
+  await api.init();
+  const router = new CompiledRouter(api, API_ROOT);
+
+  const missing = router.operations.map((o) => o.operationId!).filter((id) => !(id in handlers));
+  if (missing.length) throw new Error(`spec operations without a handler: ${missing.join(', ')}`);
+
+  for (const op of router.operations) {
+    const id = op.operationId as keyof Handlers;
+    const handler = handlers[id] as (req: unknown, ctx: ApiContext) => Promise<unknown>;
+    const text = Boolean((op.responses?.['200'] as { content?: Record<string, unknown> })?.content?.['text/plain']);
+    api.register(id, async (c: Context, ctx: ApiContext): Promise<Reply> => {
+      const data = await handler({ params: c.request.params, query: c.request.query, body: c.request.requestBody }, ctx);
+      return { status: 200, data, text };
+    });
+  }
+  api.register({
+    validationFail: (c: Context) => { throw new InvalidRequest(describeValidation(c.validation.errors ?? [])); },
+    unauthorizedHandler: () => { throw new Unauthorized(); },
+    notFound: (c: Context) => { throw new RouteNotFound(c.request.path); },
+    methodNotAllowed: (c: Context) => { throw new MethodNotAllowed(c.request.method.toUpperCase(), c.request.path); },
+  });
+  api.registerSecurityHandler('bearerAuth', (c: Context) => bearerMatches(c.request.headers.authorization, bearerToken()));
+
+  const endpoints = router.operations.map((op) => ({
+    path: op.path, name: op.operationId!, method: op.method.toUpperCase() as ApiContext['endpoints'][number]['method'], descr: op.summary ?? '',
+  }));
+  return { api, router, endpoints };
+}
+
+const digest = (s: string) => createHash('sha256').update(s).digest();
+
+/** No token configured → open API. Otherwise `Bearer <token>`, compared in constant time. */
+export function bearerMatches(header: string | string[] | undefined, token: string | undefined): boolean {
+  if (token === undefined) return true;
+  if (typeof header !== 'string') return false;
+  const m = /^Bearer\s+(.+)$/i.exec(header.trim());
+  if (!m) return false;
+  // Hashing first makes both sides the same length, so timingSafeEqual never short-cuts.
+  return timingSafeEqual(digest(m[1]), digest(token));
+}
+
+/** One sentence naming the bad field, from openapi-backend's Ajv errors (/path, /query, /requestBody). */
+export function describeValidation(errors: ErrorObject[]): string {
+  const anyOf = errors.find((e) => e.keyword === 'anyOf');
+  if (anyOf) {
+    const options = errors.filter((e) => e.keyword === 'required' && e.instancePath === anyOf.instancePath)
+      .map((e) => `'${(e.params as { missingProperty: string }).missingProperty}'`);
+    return `${where(anyOf.instancePath)} must contain ${options.join(' or ')}`;
+  }
+  const e = errors[0];
+  if (!e) return 'invalid request';
+  const at = where(e.instancePath);
+  switch (e.keyword) {
+    case 'required': {
+      const prop = (e.params as { missingProperty: string }).missingProperty;
+      return e.instancePath === '' && prop === 'requestBody' ? 'request body is required' : `${at}: missing required property '${prop}'`;
+    }
+    case 'additionalProperties':
+      return `${at}: unknown property '${(e.params as { additionalProperty: string }).additionalProperty}'`;
+    case 'enum':
+      return `${at} must be one of ${(e.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(', ')}`;
+    default:
+      return `${at} ${e.message}`;
+  }
+}
+
+function where(instancePath: string): string {
+  const [, section, ...rest] = instancePath.split('/');
+  const name = rest.map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~')).join('.');
+  switch (section) {
+    case 'path': return `path parameter '${name}'`;
+    case 'query': return `query parameter '${name}'`;
+    case 'header': return `header '${name}'`;
+    case 'requestBody': return name ? `request body property '${name}'` : 'request body';
+    default: return 'request';
+  }
+}

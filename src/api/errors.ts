@@ -1,0 +1,35 @@
+// Every error the API can return, declared once with its HTTP status and message, and thrown
+// by name (`throw new NodeNotFound(7)`). The server turns any ApiError into the envelope
+// {"code": <status>, "msg": <message>, "data": null}; anything else becomes a logged 500.
+
+export class ApiError extends Error {
+  constructor(readonly status: number, message: string) {
+    super(message);
+  }
+}
+
+function defineError<A extends unknown[]>(name: string, status: number, format: (...args: A) => string) {
+  const cls = class extends ApiError {
+    constructor(...args: A) {
+      super(status, format(...args));
+    }
+  };
+  Object.defineProperty(cls, 'name', { value: name });
+  return cls;
+}
+
+export const InvalidRequest = defineError('InvalidRequest', 400, (reason: string) => reason);
+export const MalformedJson = defineError('MalformedJson', 400, (reason: string) => `request body is not valid JSON: ${reason}`);
+export const Unauthorized = defineError('Unauthorized', 401, () => 'missing or invalid bearer token');
+export const RouteNotFound = defineError('RouteNotFound', 404, (path: string) => `no endpoint at '${path}'`);
+export const NodeNotFound = defineError('NodeNotFound', 404, (node: number) => `node '${node}' not found`);
+export const ClientNotFound = defineError('ClientNotFound', 404, (clientid: string) => `client '${clientid}' not found`);
+export const PluginNotFound = defineError('PluginNotFound', 404, (plugin: string) => `plugin '${plugin}' not found`);
+export const MethodNotAllowed = defineError('MethodNotAllowed', 405,
+  (method: string, path: string) => `method ${method} is not allowed on '${path}'`);
+export const PayloadTooLarge = defineError('PayloadTooLarge', 413, (limit: number) => `request body exceeds ${limit} bytes`);
+export const UnsupportedMediaType = defineError('UnsupportedMediaType', 415,
+  (got: string) => `content-type must be application/json, got '${got}'`);
+export const InternalError = defineError('InternalError', 500, () => 'internal server error');
+/** Only for operations whose issue has not landed yet; see src/api/handlers.ts. */
+export const NotImplemented = defineError('NotImplemented', 501, (operationId: string) => `operation '${operationId}' is not implemented yet`);

@@ -1,0 +1,45 @@
+// The handler of every operation of spec/openapi.yaml, keyed by operationId. The `Handlers`
+// type makes a missing one a compile error; createBackend also refuses to start without it.
+import type { Handler, Handlers, OperationId } from './types.ts';
+import { NotImplemented } from './errors.ts';
+import { list_apis } from './endpoints.ts';
+import { list_brokers, get_brokers } from './brokers.ts';
+import { list_nodes, get_nodes } from './nodes.ts';
+
+/** Operations whose issue has not landed yet answer 501 in the envelope; nothing else does. */
+function pending<K extends OperationId>(id: K): Handler<K> {
+  return async () => { throw new NotImplemented(id); };
+}
+
+export const handlers: Handlers = {
+  list_apis,
+  list_brokers, get_brokers,
+  list_nodes, get_nodes,
+  search_clients: pending('search_clients'),
+  get_client: pending('get_client'),
+  kick_client: pending('kick_client'),
+  check_online: pending('check_online'),
+  query_subscriptions: pending('query_subscriptions'),
+  get_client_subscriptions: pending('get_client_subscriptions'),
+  get_routes: pending('get_routes'),
+  get_route: pending('get_route'),
+  publish: pending('publish'),
+  subscribe: pending('subscribe'),
+  unsubscribe: pending('unsubscribe'),
+  all_plugins: pending('all_plugins'),
+  node_plugins: pending('node_plugins'),
+  node_plugin_info: pending('node_plugin_info'),
+  node_plugin_config: pending('node_plugin_config'),
+  node_plugin_config_reload: pending('node_plugin_config_reload'),
+  node_plugin_load: pending('node_plugin_load'),
+  node_plugin_unload: pending('node_plugin_unload'),
+  list_stats: pending('list_stats'),
+  get_stats: pending('get_stats'),
+  get_stats_sum: pending('get_stats_sum'),
+  list_metrics: pending('list_metrics'),
+  get_metrics: pending('get_metrics'),
+  get_metrics_sum: pending('get_metrics_sum'),
+  get_prometheus_metrics: pending('get_prometheus_metrics'),
+  get_prometheus_node_metrics: pending('get_prometheus_node_metrics'),
+  get_prometheus_metrics_sum: pending('get_prometheus_metrics_sum'),
+};

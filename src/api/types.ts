@@ -1,0 +1,37 @@
+// Handler types, derived from the generated contract (generated/openapi.d.ts): a handler for
+// operation K receives K's path/query parameters and body and returns K's success payload.
+import type { components, operations } from '../../generated/openapi.js';
+import type { Cluster } from '../broker/cluster.ts';
+import type { HttpApiConfig } from '../config/load.ts';
+import type { Logger } from '../util/log.ts';
+
+export type OperationId = keyof operations;
+
+type Params<K extends OperationId, In extends string> =
+  operations[K]['parameters'] extends { [P in In]?: infer X } ? NonNullable<X> : Record<string, never>;
+type Body<K extends OperationId> =
+  operations[K] extends { requestBody: { content: { 'application/json': infer B } } } ? B : undefined;
+type Ok<K extends OperationId> = operations[K]['responses'][200]['content'];
+
+/** The `data` of K's 200 envelope; for text/plain operations, the text itself. */
+export type SuccessData<K extends OperationId> =
+  Ok<K> extends { 'application/json': { data?: infer D } } ? NonNullable<D> :
+  Ok<K> extends { 'text/plain': infer T } ? T : never;
+
+export interface ApiRequest<K extends OperationId> {
+  params: Params<K, 'path'>;
+  query: Params<K, 'query'>;
+  body: Body<K>;
+}
+
+/** What handlers may use. Settings are read per request, so a reload applies at once. */
+export interface ApiContext {
+  cluster: Cluster;
+  settings: () => HttpApiConfig;
+  log: Logger;
+  /** The endpoint list derived from the spec, for GET /api/v2. */
+  endpoints: components['schemas']['ApiEndpoint'][];
+}
+
+export type Handler<K extends OperationId> = (req: ApiRequest<K>, ctx: ApiContext) => Promise<SuccessData<K>>;
+export type Handlers = { [K in OperationId]: Handler<K> };

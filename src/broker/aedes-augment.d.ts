@@ -1,0 +1,37 @@
+// Aedes 2.0.0-beta.1 ships types that lack members relaymq relies on. They are declared here,
+// once, instead of `any` casts scattered through the code. Each is a real field of
+// node_modules/aedes/aedes.js or lib/client.js at that version.
+import 'aedes';
+import type { IncomingMessage } from 'node:http';
+import type { AedesPublishPacket, Subscription } from 'aedes';
+
+declare module 'aedes' {
+  interface AedesPersistence {
+    addSubscriptions(client: { id: string }, subs: Subscription[]): Promise<void>;
+    removeSubscriptions(client: { id: string }, topics: string[]): Promise<void>;
+    subscriptionsByClient(client: { id: string }): Promise<Subscription[] | null>;
+    countOffline(): Promise<{ subscriptions: number; clients: number }>;
+    outgoingEnqueueCombi(subs: { clientId: string; topic: string; qos: number }[], packet: AedesPublishPacket): Promise<void>;
+    outgoingStream(client: { id: string }): AsyncIterable<AedesPublishPacket>;
+    cleanSubscriptions(client: { id: string }): Promise<void>;
+    createRetainedStreamCombi(patterns: string[]): AsyncIterable<AedesPublishPacket>;
+    destroy(): Promise<void>;
+  }
+
+  interface Aedes {
+    /** Live clients of this node, by client id. */
+    clients: Record<string, Client>;
+    persistence: AedesPersistence;
+    connectedClients: number;
+    opts: Record<string, unknown>;
+  }
+
+  interface Client {
+    /** The will of the connection (null when none or once it was published). */
+    will: (AedesPublishPacket & { properties?: Record<string, unknown> }) | null;
+    /** Subscriptions of this connection, by topic filter. */
+    subscriptions: Record<string, Subscription>;
+    req?: IncomingMessage & { connDetails?: { ipAddress?: string; port?: number } };
+    connDetails: { ipAddress?: string; port?: number } | null;
+  }
+}

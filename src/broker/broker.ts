@@ -1,0 +1,70 @@
+// The MQTT side of relaymq: an Aedes broker and its listeners (MQTT over TCP, and over
+// WebSocket on a path of an HTTP server). Everything else reaches it through the Cluster.
+import { createServer as createTcpServer, type Server as TcpServer, type AddressInfo } from 'node:net';
+import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
+import { once } from 'node:events';
+import { Aedes } from 'aedes';
+import { WebSocketServer, createWebSocketStream } from 'ws';
+import type { BrokerConfig } from '../config/load.ts';
+import type { Logger } from '../util/log.ts';
+
+export interface MqttListeners {
+  tcp?: TcpServer;
+  ws?: HttpServer;
+}
+
+export function splitAddr(addr: string): { host: string; port: number } {
+  const i = addr.lastIndexOf(':');
+  return { host: addr.slice(0, i).replace(/^\[|\]$/g, ''), port: Number(addr.slice(i + 1)) };
+}
+
+export async function createBroker(cfg: BrokerConfig, log: Logger): Promise<Aedes> {
+  const broker = await Aedes.createBroker({
+    id: cfg.node.name,
+    maxClientsIdLength: cfg.mqtt.max_clientid_len,
+    keepaliveLimit: cfg.mqtt.max_keepalive,
+  });
+  broker.on('clientError', (client, err) => log.debug({ clientid: client.id, err: err.message }, 'client error'));
+  broker.on('connectionError', (_client, err) => log.debug({ err: err.message }, 'connection error'));
+  return broker;
+}
+
+/** Starts the configured listeners; resolves once every one is bound. */
+export async function startListeners(broker: Aedes, cfg: BrokerConfig, log: Logger): Promise<MqttListeners> {
+  const out: MqttListeners = {};
+  if (cfg.listener.tcp.enable) {
+    const { host, port } = splitAddr(cfg.listener.tcp.addr);
+    const tcp = createTcpServer((socket) => broker.handle(socket));
+    tcp.listen(port, host);
+    await once(tcp, 'listening');
+    out.tcp = tcp;
+    log.info({ addr: tcp.address() }, 'MQTT/TCP listening');
+  }
+  if (cfg.listener.ws.enable) {
+    const { host, port } = splitAddr(cfg.listener.ws.addr);
+    const http = createHttpServer((_req, res) => { res.writeHead(404).end(); });
+    const wss = new WebSocketServer({ server: http, path: cfg.listener.ws.path });
+    wss.on('connection', (ws, req) => {
+      const stream = createWebSocketStream(ws);
+      stream.on('error', () => stream.destroy());
+      broker.handle(stream, req);
+    });
+    http.listen(port, host);
+    await once(http, 'listening');
+    out.ws = http;
+    log.info({ addr: http.address(), path: cfg.listener.ws.path }, 'MQTT/WebSocket listening');
+  }
+  return out;
+}
+
+export async function closeListeners(l: MqttListeners): Promise<void> {
+  await Promise.all([l.tcp, l.ws].filter((s) => s !== undefined).map((s) => new Promise<void>((resolve) => {
+    s!.close(() => resolve());
+    if ('closeAllConnections' in s!) (s as HttpServer).closeAllConnections();
+  })));
+}
+
+export function boundPort(server: TcpServer | HttpServer | undefined): number | undefined {
+  const a = server?.address();
+  return a && typeof a === 'object' ? (a as AddressInfo).port : undefined;
+}

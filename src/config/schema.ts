@@ -1,0 +1,85 @@
+// JSON Schemas of the configuration files. They validate what an operator wrote and fill in
+// the defaults (Ajv `useDefaults`), so the rest of the code reads a complete, typed config.
+import { DURATION_PATTERN } from '../util/time.ts';
+
+const listenAddr = { type: 'string', pattern: '^.+:[0-9]{1,5}$' } as const;
+const duration = { type: 'string', pattern: DURATION_PATTERN } as const;
+
+export const brokerConfigSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    node: {
+      type: 'object', additionalProperties: false, default: {},
+      properties: {
+        id: { type: 'integer', minimum: 1, maximum: 4294967295, default: 1 },
+        name: { type: 'string', minLength: 1 },
+      },
+    },
+    listener: {
+      type: 'object', additionalProperties: false, default: {},
+      properties: {
+        tcp: {
+          type: 'object', additionalProperties: false, default: {},
+          properties: {
+            enable: { type: 'boolean', default: true },
+            addr: { ...listenAddr, default: '0.0.0.0:1883' },
+          },
+        },
+        ws: {
+          type: 'object', additionalProperties: false, default: {},
+          properties: {
+            enable: { type: 'boolean', default: true },
+            addr: { ...listenAddr, default: '0.0.0.0:8080' },
+            path: { type: 'string', pattern: '^/', default: '/mqtt' },
+          },
+        },
+      },
+    },
+    mqtt: {
+      type: 'object', additionalProperties: false, default: {},
+      properties: {
+        max_inflight: { type: 'integer', minimum: 1, maximum: 65535, default: 16 },
+        max_mqueue_len: { type: 'integer', minimum: 0, default: 1000 },
+        max_subscriptions: { type: 'integer', minimum: 0, default: 0 },
+        session_expiry_interval: { ...duration, default: '2h' },
+        max_clientid_len: { type: 'integer', minimum: 1, maximum: 65535, default: 65535 },
+        max_keepalive: { type: 'integer', minimum: 0, maximum: 65535, default: 0 },
+        shared_subscription_strategy: { enum: ['round_robin', 'random'], default: 'round_robin' },
+      },
+    },
+    persistence: {
+      type: 'object', additionalProperties: false, default: {},
+      properties: {
+        type: { enum: ['memory'], default: 'memory' },
+        data_dir: { type: 'string', minLength: 1, default: './data' },
+      },
+    },
+    plugins: {
+      type: 'object', additionalProperties: false, default: {},
+      properties: {
+        dir: { type: 'string', minLength: 1, default: './plugins' },
+        default_startups: { type: 'array', items: { type: 'string' }, default: ['rmqtt-http-api'] },
+      },
+    },
+    log: {
+      type: 'object', additionalProperties: false, default: {},
+      properties: {
+        level: { enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], default: 'warn' },
+      },
+    },
+  },
+} as const;
+
+export const httpApiConfigSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    workers: { type: 'integer', minimum: 1, maximum: 1024, default: 1 },
+    max_row_limit: { type: 'integer', minimum: 1, default: 10000 },
+    http_laddr: { ...listenAddr, default: '0.0.0.0:6060' },
+    http_request_log: { type: 'boolean', default: false },
+    http_bearer_token: { type: 'string', minLength: 1 },
+    message_expiry_interval: { ...duration, default: '5m' },
+  },
+} as const;

@@ -1,0 +1,90 @@
+// Configuration and the relaymq command as an operator runs it: defaults, one clear line for a
+// bad file, --help/--version, and a clean exit on SIGTERM/SIGINT.
+import { test, describe } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadConfig, ConfigError } from '../src/config/load.ts';
+import { waitFor } from './helpers.ts';
+
+function tempConfig(main: string, httpApi?: string): string {
+  const dir = mkdtempSync(join(tmpdir(), 'relaymq-cfg-'));
+  mkdirSync(join(dir, 'plugins'));
+  writeFileSync(join(dir, 'relaymq.toml'), main);
+  if (httpApi !== undefined) writeFileSync(join(dir, 'plugins', 'rmqtt-http-api.toml'), httpApi);
+  return join(dir, 'relaymq.toml');
+}
+
+describe('config', () => {
+  test('the shipped etc/ files hold the documented defaults', () => {
+    const c = loadConfig('etc/relaymq.toml');
+    assert.equal(c.broker.node.id, 1);
+    assert.match(c.broker.node.name, /^1@/);
+    assert.equal(c.broker.listener.tcp.addr, '0.0.0.0:1883');
+    assert.equal(c.broker.listener.ws.addr, '0.0.0.0:8080');
+    assert.equal(c.broker.listener.ws.path, '/mqtt');
+    assert.deepEqual(c.httpApi, { workers: 1, max_row_limit: 10000, http_laddr: '0.0.0.0:6060', http_request_log: false, message_expiry_interval: '5m' });
+  });
+
+  test('an empty file means every default', () => {
+    const c = loadConfig(tempConfig(''));
+    assert.equal(c.broker.mqtt.max_inflight, 16);
+    assert.equal(c.broker.mqtt.max_mqueue_len, 1000);
+    assert.equal(c.broker.mqtt.session_expiry_interval, '2h');
+    assert.equal(c.httpApi.max_row_limit, 10000);
+  });
+
+  const bad: [string, string, string | undefined, RegExp][] = [
+    ['unknown key', '[node]\nidd = 2\n', undefined, /relaymq\.toml: unknown key 'node\.idd'/],
+    ['wrong type', '[node]\nid = "one"\n', undefined, /relaymq\.toml: key 'node\.id' must be integer/],
+    ['out of range', '[mqtt]\nmax_inflight = 0\n', undefined, /key 'mqtt\.max_inflight' must be >= 1/],
+    ['bad duration', '[mqtt]\nsession_expiry_interval = "2 hours"\n', undefined, /key 'mqtt\.session_expiry_interval' must match pattern/],
+    ['bad TOML', '[node\n', undefined, /relaymq\.toml: invalid TOML/],
+    ['bad plugin key', '', 'max_row_limit = 0\n', /rmqtt-http-api\.toml: key 'max_row_limit' must be >= 1/],
+    ['unknown plugin key', '', 'http_port = 1\n', /rmqtt-http-api\.toml: unknown key 'http_port'/],
+  ];
+  for (const [what, main, plugin, msg] of bad) {
+    test(`${what} → one ConfigError naming file and key`, () => {
+      assert.throws(() => loadConfig(tempConfig(main, plugin)), (e: unknown) => e instanceof ConfigError && msg.test(e.message) && !e.message.includes('\n'));
+    });
+  }
+});
+
+const CLI = ['--import', 'tsx', 'src/main.ts'];
+
+describe('relaymq command', () => {
+  test('--help and --version', () => {
+    const help = spawnSync(process.execPath, [...CLI, '--help'], { encoding: 'utf8', timeout: 20_000 });
+    assert.equal(help.status, 0);
+    assert.match(help.stdout, /Usage: relaymq \[--config FILE\]/);
+    const version = spawnSync(process.execPath, [...CLI, '--version'], { encoding: 'utf8', timeout: 20_000 });
+    assert.equal(version.status, 0);
+    assert.match(version.stdout, /^relaymq\/\d+\.\d+\.\d+\n$/);
+  });
+
+  test('a bad config stops startup with exit 1 and one line on stderr', () => {
+    const r = spawnSync(process.execPath, [...CLI, '--config', tempConfig('[listener.tcp]\naddr = "nowhere"\n')], { encoding: 'utf8', timeout: 20_000 });
+    assert.equal(r.status, 1);
+    assert.equal(r.stderr.trim().split('\n').length, 1);
+    assert.match(r.stderr, /^relaymq: .*relaymq\.toml: key 'listener\.tcp\.addr' must match pattern/);
+  });
+
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    test(`${signal} closes the listeners and exits 0`, async () => {
+      const cfg = tempConfig('[listener.tcp]\naddr = "127.0.0.1:0"\n[listener.ws]\naddr = "127.0.0.1:0"\n', 'http_laddr = "127.0.0.1:0"\n');
+      const child = spawn(process.execPath, [...CLI, '--config', cfg], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      child.stdout.on('data', (d) => { out += d; });
+      const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+      await waitFor(() => /HTTP API \d+/.test(out), 20_000, 'startup line');
+      const port = Number(/HTTP API (\d+)/.exec(out)![1]);
+      const res = await fetch(`http://127.0.0.1:${port}/api/v2/brokers`);
+      assert.equal(res.status, 200);
+      child.kill(signal);
+      const code = await Promise.race([exited, new Promise((r) => setTimeout(() => r('timeout'), 15_000))]);
+      assert.equal(code, 0);
+    });
+  }
+});

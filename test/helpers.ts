@@ -1,0 +1,110 @@
+// Shared test fixtures: a real relaymq on ephemeral 127.0.0.1 ports, real HTTP requests and
+// real mqtt.js clients. Every wait is bounded.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { request } from 'node:http';
+import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+import { pino } from 'pino';
+import { loadConfig } from '../src/config/load.ts';
+import { startRelayMQ, type RelayMQ } from '../src/app.ts';
+import type { Logger } from '../src/util/log.ts';
+
+export interface TestOverrides {
+  broker?: Record<string, unknown>;
+  httpApi?: Record<string, unknown>;
+  log?: Logger;
+}
+
+export async function startTestRelay(o: TestOverrides = {}): Promise<RelayMQ> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'relaymq-test-'));
+  const config = loadConfig(undefined, {
+    broker: deepMerge({
+      listener: { tcp: { addr: '127.0.0.1:0' }, ws: { addr: '127.0.0.1:0' } },
+      persistence: { data_dir: dataDir },
+    }, o.broker ?? {}),
+    httpApi: { http_laddr: '127.0.0.1:0', ...o.httpApi },
+  });
+  return startRelayMQ(config, o.log ?? pino({ level: 'silent' }));
+}
+
+function deepMerge(a: Record<string, unknown>, b: Record<string, unknown>): Record<string, unknown> {
+  const out = { ...a };
+  for (const [k, v] of Object.entries(b)) {
+    const p = out[k];
+    out[k] = p && typeof p === 'object' && v && typeof v === 'object' && !Array.isArray(v)
+      ? deepMerge(p as Record<string, unknown>, v as Record<string, unknown>) : v;
+  }
+  return out;
+}
+
+export interface HttpReply {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  text: string;
+  /** The parsed body when it is JSON, else undefined. */
+  json: any;
+}
+
+/** One real HTTP request to the relay's API. `body` objects are sent as JSON. */
+export function http(relay: RelayMQ, method: string, path: string, opts: {
+  body?: unknown; raw?: string | Buffer; headers?: Record<string, string>; chunked?: boolean;
+} = {}): Promise<HttpReply> {
+  const payload = opts.raw ?? (opts.body === undefined ? undefined : JSON.stringify(opts.body));
+  const headers: Record<string, string> = { ...(opts.body !== undefined ? { 'content-type': 'application/json' } : {}), ...opts.headers };
+  if (payload !== undefined && !opts.chunked) headers['content-length'] = String(Buffer.byteLength(payload));
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port: relay.ports.http, method, path, headers, timeout: 10_000 }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c) => chunks.push(c));
+      res.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        let json;
+        try { json = JSON.parse(text); } catch { json = undefined; }
+        resolve({ status: res.statusCode!, headers: res.headers, text, json });
+      });
+    });
+    req.on('timeout', () => req.destroy(new Error('HTTP request timed out')));
+    // The server may answer (413) and close before the whole upload is written.
+    req.on('error', (e) => (e as NodeJS.ErrnoException).code === 'EPIPE' || (e as NodeJS.ErrnoException).code === 'ECONNRESET' ? undefined : reject(e));
+    if (payload !== undefined) req.write(payload);
+    req.end();
+  });
+}
+
+/** GET and expect a success envelope; returns its data. */
+export async function getData(relay: RelayMQ, path: string): Promise<any> {
+  const r = await http(relay, 'GET', path);
+  if (r.status !== 200 || r.json?.code !== 0) throw new Error(`GET ${path} → ${r.status} ${r.text}`);
+  return r.json.data;
+}
+
+export async function connectClient(relay: RelayMQ, opts: IClientOptions & { transport?: 'tcp' | 'ws' } = {}): Promise<MqttClient> {
+  const url = opts.transport === 'ws'
+    ? `ws://127.0.0.1:${relay.ports.ws}${relay.config.broker.listener.ws.path}`
+    : `mqtt://127.0.0.1:${relay.ports.mqtt}`;
+  return mqtt.connectAsync(url, { reconnectPeriod: 0, connectTimeout: 5000, ...opts });
+}
+
+/** Collects messages on a client; `next(n)` waits (bounded) until n have arrived. */
+export function collect(client: MqttClient) {
+  const messages: { topic: string; payload: Buffer; packet: any }[] = [];
+  client.on('message', (topic, payload, packet) => messages.push({ topic, payload, packet }));
+  return {
+    messages,
+    async next(n: number, timeoutMs = 5000) {
+      await waitFor(() => messages.length >= n, timeoutMs, `${n} messages (got ${messages.length})`);
+      return messages.slice(0, n);
+    },
+  };
+}
+
+/** Polls `cond` every 20 ms until true, failing after timeoutMs. */
+export async function waitFor(cond: () => boolean | Promise<boolean>, timeoutMs = 5000, what = 'condition'): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await cond()) return;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+}
