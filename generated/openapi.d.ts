@@ -969,7 +969,7 @@ export interface components {
              */
             retain?: boolean;
             properties?: components["schemas"]["PublishProperties"];
-        } | unknown | unknown;
+        };
         /** @description MQTT 5 publish properties, delivered to MQTT 5 subscribers. */
         PublishProperties: {
             /** @description Seconds; 0 = never expires. Overrides the plugin default. */
@@ -991,7 +991,7 @@ export interface components {
             topics?: string;
             clientid: components["schemas"]["ClientId"];
             qos?: components["schemas"]["Qos"];
-        } | unknown | unknown;
+        };
         UnsubscribeRequest: {
             topic: components["schemas"]["TopicFilter"];
             clientid: components["schemas"]["ClientId"];

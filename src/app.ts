@@ -1,18 +1,29 @@
-// relaymq assembled: config → Aedes broker and its listeners → Cluster → HTTP API. Used by the
-// CLI (src/main.ts) and by the tests, which start real instances on ephemeral ports.
+// relaymq assembled: config → hooks, Aedes broker, session tracking and listeners → Cluster →
+// HTTP API. Used by the CLI (src/main.ts) and by the tests, which start real instances on
+// ephemeral ports.
+import type { Aedes } from 'aedes';
 import { createBroker, startListeners, closeListeners, boundPort } from './broker/broker.ts';
-import { LocalCluster, LocalNode } from './broker/cluster.ts';
+import { BrokerHooks } from './broker/hooks.ts';
+import { SessionRegistry } from './broker/sessions.ts';
+import { FlowControl } from './broker/flow-control.ts';
+import { SharedSubscriptions } from './broker/shared-subscriptions.ts';
+import { SessionTracker } from './broker/session-tracker.ts';
+import { SessionAdmin } from './broker/admin.ts';
+import { advertiseSharedSubscriptions } from './broker/connack.ts';
+import { LocalCluster } from './broker/cluster.ts';
+import { LocalNode } from './broker/local-node.ts';
 import { createBackend } from './api/backend.ts';
 import { startHttpApi, type HttpApi } from './api/server.ts';
 import { handlers } from './api/handlers.ts';
 import { SPEC_PATH } from './api/spec.ts';
 import { createLogger, type Logger } from './util/log.ts';
+import { parseDurationSeconds } from './util/time.ts';
 import type { Config } from './config/load.ts';
-import type { Aedes } from 'aedes';
 
 export interface RelayMQ {
   config: Config;
   broker: Aedes;
+  hooks: BrokerHooks;
   log: Logger;
   ports: { mqtt?: number; ws?: number; http: number };
   close(): Promise<void>;
@@ -20,13 +31,30 @@ export interface RelayMQ {
 
 export async function startRelayMQ(config: Config, log: Logger = createLogger(config.broker.log.level)): Promise<RelayMQ> {
   const startedAt = Date.now();
-  const broker = await createBroker(config.broker, log);
-  const node = new LocalNode({ id: config.broker.node.id, name: config.broker.node.name, startedAt, dataDir: config.broker.persistence.data_dir }, broker);
+  const { mqtt, node: nodeCfg } = config.broker;
+  const limits = { maxInflight: mqtt.max_inflight, maxQueue: mqtt.max_mqueue_len, maxSubscriptions: mqtt.max_subscriptions };
+
+  advertiseSharedSubscriptions();
+  const hooks = new BrokerHooks();
+  const broker = await createBroker(config.broker, log, hooks.aedesOptions());
+  const registry = new SessionRegistry();
+  const flow = new FlowControl(broker, { maxInflight: limits.maxInflight, maxQueue: limits.maxQueue },
+    (client, packet, reason) => log.debug({ clientid: client.id, topic: packet.topic, reason }, 'message dropped'));
+  const shared = new SharedSubscriptions(broker, registry, mqtt.shared_subscription_strategy,
+    (packet) => log.debug({ topic: packet.topic }, 'shared message without member'));
+  const tracker = new SessionTracker(broker, registry, flow, shared, {
+    maxSubscriptions: limits.maxSubscriptions,
+    v3SessionExpiry: parseDurationSeconds(mqtt.session_expiry_interval),
+  });
+  tracker.install(hooks);
+  const admin = new SessionAdmin(broker, hooks, tracker, nodeCfg.id);
+  const node = new LocalNode({ id: nodeCfg.id, name: nodeCfg.name, startedAt, dataDir: config.broker.persistence.data_dir },
+    broker, tracker, admin, limits);
   const cluster = new LocalCluster(node);
 
-  let settings = config.httpApi;
+  const settings = config.httpApi;
   const backend = await createBackend(SPEC_PATH, handlers, () => settings.http_bearer_token);
-  const listeners = await startListeners(broker, config.broker, log);
+  const listeners = await startListeners((conn, req) => tracker.attach(broker.handle(conn, req)), config.broker, log);
   let http: HttpApi;
   try {
     http = await startHttpApi(backend, { cluster, settings: () => settings, log, endpoints: backend.endpoints }, settings.http_laddr);
@@ -35,16 +63,17 @@ export async function startRelayMQ(config: Config, log: Logger = createLogger(co
     await new Promise<void>((r) => broker.close(() => r()));
     throw e;
   }
-  log.info({ node: config.broker.node.name, http: settings.http_laddr }, 'relaymq started');
+  log.info({ node: nodeCfg.name, http: settings.http_laddr }, 'relaymq started');
 
   let closing: Promise<void> | undefined;
   return {
-    config, broker, log,
+    config, broker, hooks, log,
     ports: { mqtt: boundPort(listeners.tcp), ws: boundPort(listeners.ws), http: http.port },
     close() {
       closing ??= (async () => {
         const stopAccepting = closeListeners(listeners);
         await http.close();
+        tracker.stop();
         await new Promise<void>((r) => broker.close(() => r()));
         await stopAccepting;
       })();

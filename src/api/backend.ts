@@ -26,7 +26,9 @@ export interface ApiBackend {
 }
 
 function newAjv(opts: AjvOptions) {
-  const ajv = new Ajv2020({ ...opts, strict: false, allErrors: false });
+  // allErrors + verbose: an if/then failure reports its `if` with its schema, which
+  // describeValidation reads (bodies are at most 1 MiB, so collecting every error is bounded).
+  const ajv = new Ajv2020({ ...opts, strict: false, allErrors: true, verbose: true });
   addFormats.default(ajv);
   return ajv;
 }
@@ -107,11 +109,14 @@ export function bearerMatches(header: string | string[] | undefined, token: stri
 
 /** One sentence naming the bad field, from openapi-backend's Ajv errors (/path, /query, /requestBody). */
 export function describeValidation(errors: ErrorObject[]): string {
-  const anyOf = errors.find((e) => e.keyword === 'anyOf');
-  if (anyOf) {
-    const options = errors.filter((e) => e.keyword === 'required' && e.instancePath === anyOf.instancePath)
-      .map((e) => `'${(e.params as { missingProperty: string }).missingProperty}'`);
-    return `${where(anyOf.instancePath)} must contain ${options.join(' or ')}`;
+  // `if: {properties: {a: false}}, then: {required: [b]}` is the spec's "a and/or b".
+  const cond = errors.find((e) => e.keyword === 'if');
+  const ifProps = (cond?.parentSchema as { if?: { properties?: Record<string, unknown> } } | undefined)?.if?.properties;
+  const alternative = Object.keys(ifProps ?? {}).filter((k) => ifProps![k] === false);
+  if (cond && alternative.length) {
+    const then = errors.filter((e) => e.keyword === 'required' && e.instancePath === cond.instancePath)
+      .map((e) => (e.params as { missingProperty: string }).missingProperty);
+    return `${where(cond.instancePath)} must contain ${[...alternative, ...then].map((p) => `'${p}'`).join(' or ')}`;
   }
   const e = errors[0];
   if (!e) return 'invalid request';

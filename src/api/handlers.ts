@@ -5,6 +5,10 @@ import { NotImplemented } from './errors.ts';
 import { list_apis } from './endpoints.ts';
 import { list_brokers, get_brokers } from './brokers.ts';
 import { list_nodes, get_nodes } from './nodes.ts';
+import { search_clients, get_client, kick_client, check_online } from './clients.ts';
+import { query_subscriptions, get_client_subscriptions } from './subscriptions.ts';
+import { get_routes, get_route } from './routes.ts';
+import { publish, subscribe, unsubscribe } from './mqtt.ts';
 
 /** Operations whose issue has not landed yet answer 501 in the envelope; nothing else does. */
 function pending<K extends OperationId>(id: K): Handler<K> {
@@ -15,17 +19,10 @@ export const handlers: Handlers = {
   list_apis,
   list_brokers, get_brokers,
   list_nodes, get_nodes,
-  search_clients: pending('search_clients'),
-  get_client: pending('get_client'),
-  kick_client: pending('kick_client'),
-  check_online: pending('check_online'),
-  query_subscriptions: pending('query_subscriptions'),
-  get_client_subscriptions: pending('get_client_subscriptions'),
-  get_routes: pending('get_routes'),
-  get_route: pending('get_route'),
-  publish: pending('publish'),
-  subscribe: pending('subscribe'),
-  unsubscribe: pending('unsubscribe'),
+  search_clients, get_client, kick_client, check_online,
+  query_subscriptions, get_client_subscriptions,
+  get_routes, get_route,
+  publish, subscribe, unsubscribe,
   all_plugins: pending('all_plugins'),
   node_plugins: pending('node_plugins'),
   node_plugin_info: pending('node_plugin_info'),

@@ -16,6 +16,8 @@ declare module 'aedes' {
     cleanSubscriptions(client: { id: string }): Promise<void>;
     createRetainedStreamCombi(patterns: string[]): AsyncIterable<AedesPublishPacket>;
     destroy(): Promise<void>;
+    delWill(client: { id: string; brokerId?: string }): Promise<unknown>;
+    outgoingClearMessageId(client: { id: string }, packet: { messageId?: number }): Promise<AedesPublishPacket | undefined>;
   }
 
   interface Aedes {
@@ -33,5 +35,16 @@ declare module 'aedes' {
     subscriptions: Record<string, Subscription>;
     req?: IncomingMessage & { connDetails?: { ipAddress?: string; port?: number } };
     connDetails: { ipAddress?: string; port?: number } | null;
+  }
+}
+
+declare module 'aedes' {
+  interface Client {
+    /** Next outgoing packet identifier Aedes would use (1..65535, rotating). */
+    _nextId: number;
+    /** Delivery functions Aedes binds per client; FlowControl wraps deliverQoS. */
+    deliverQoS: (packet: AedesPublishPacket, cb: (err?: Error) => void) => void;
+    deliver0: (packet: AedesPublishPacket, cb: (err?: Error) => void) => void;
+    _parser: import('node:events').EventEmitter;
   }
 }

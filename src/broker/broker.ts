@@ -3,7 +3,8 @@
 import { createServer as createTcpServer, type Server as TcpServer, type AddressInfo } from 'node:net';
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import { once } from 'node:events';
-import { Aedes } from 'aedes';
+import { Aedes, type AedesOptions, type Connection } from 'aedes';
+import type { IncomingMessage } from 'node:http';
 import { WebSocketServer, createWebSocketStream } from 'ws';
 import type { BrokerConfig } from '../config/load.ts';
 import type { Logger } from '../util/log.ts';
@@ -18,8 +19,9 @@ export function splitAddr(addr: string): { host: string; port: number } {
   return { host: addr.slice(0, i).replace(/^\[|\]$/g, ''), port: Number(addr.slice(i + 1)) };
 }
 
-export async function createBroker(cfg: BrokerConfig, log: Logger): Promise<Aedes> {
+export async function createBroker(cfg: BrokerConfig, log: Logger, hookOptions: AedesOptions): Promise<Aedes> {
   const broker = await Aedes.createBroker({
+    ...hookOptions,
     id: cfg.node.name,
     maxClientsIdLength: cfg.mqtt.max_clientid_len,
     keepaliveLimit: cfg.mqtt.max_keepalive,
@@ -29,12 +31,14 @@ export async function createBroker(cfg: BrokerConfig, log: Logger): Promise<Aede
   return broker;
 }
 
+export type ConnectionHandler = (conn: Connection, req?: IncomingMessage) => void;
+
 /** Starts the configured listeners; resolves once every one is bound. */
-export async function startListeners(broker: Aedes, cfg: BrokerConfig, log: Logger): Promise<MqttListeners> {
+export async function startListeners(handle: ConnectionHandler, cfg: BrokerConfig, log: Logger): Promise<MqttListeners> {
   const out: MqttListeners = {};
   if (cfg.listener.tcp.enable) {
     const { host, port } = splitAddr(cfg.listener.tcp.addr);
-    const tcp = createTcpServer((socket) => broker.handle(socket));
+    const tcp = createTcpServer((socket) => handle(socket));
     tcp.listen(port, host);
     await once(tcp, 'listening');
     out.tcp = tcp;
@@ -47,7 +51,7 @@ export async function startListeners(broker: Aedes, cfg: BrokerConfig, log: Logg
     wss.on('connection', (ws, req) => {
       const stream = createWebSocketStream(ws);
       stream.on('error', () => stream.destroy());
-      broker.handle(stream, req);
+      handle(stream, req);
     });
     http.listen(port, host);
     await once(http, 'listening');

@@ -1,16 +1,36 @@
 // The Cluster is how the API reaches broker state: a set of nodes, each answering per-node
-// queries. Today the only implementation is LocalCluster (this process is the whole cluster);
-// a Redis-backed cluster implements the same interfaces and needs no handler change.
-import type { Aedes } from 'aedes';
-import { brokerInfo, nodeInfo, type BrokerInfo, type NodeIdentity, type NodeInfo } from './node-info.ts';
+// queries and actions. Today the only implementation is LocalCluster (this process is the
+// whole cluster); a Redis-backed cluster implements the same interfaces and needs no handler
+// change.
+import type { components } from '../../generated/openapi.js';
+import type { BrokerInfo, NodeInfo } from './node-info.ts';
+import type { ClientQuery, SubscriptionQuery } from './queries.ts';
+import type { PublishRequest } from './admin.ts';
+import type { Qos } from './sessions.ts';
 
-/** What the API can ask one node. */
+export type ClientInfo = components['schemas']['Client'];
+export type SubscriptionInfo = components['schemas']['Subscription'];
+export type RouteInfo = components['schemas']['Route'];
+
+/** What the API can ask one node. Client ids are looked up on the node that holds the session. */
 export interface ClusterNode {
   readonly id: number;
   readonly name: string;
   running(): boolean;
   brokerInfo(): Promise<BrokerInfo>;
   nodeInfo(): Promise<NodeInfo>;
+
+  clients(query: ClientQuery, limit: number): Promise<ClientInfo[]>;
+  client(clientid: string): Promise<ClientInfo | undefined>;
+  online(clientid: string): Promise<boolean>;
+  subscriptions(query: SubscriptionQuery, limit: number): Promise<SubscriptionInfo[]>;
+  routes(limit: number, topic?: string): Promise<RouteInfo[]>;
+
+  publish(req: PublishRequest): Promise<void>;
+  /** undefined when the node holds no session with this id. */
+  subscribe(clientid: string, filters: string[], qos: Qos): Promise<Record<string, boolean> | undefined>;
+  unsubscribe(clientid: string, filter: string): Promise<boolean | undefined>;
+  kick(clientid: string): Promise<string | undefined>;
 }
 
 export interface Cluster {
@@ -18,35 +38,22 @@ export interface Cluster {
   nodes(): Promise<ClusterNode[]>;
   /** One node by id, or undefined when no such node is known. */
   node(id: number): Promise<ClusterNode | undefined>;
-}
-
-export class LocalNode implements ClusterNode {
-  constructor(private readonly identity: NodeIdentity, private readonly broker: Aedes) {}
-
-  get id() { return this.identity.id; }
-  get name() { return this.identity.name; }
-
-  running(): boolean {
-    return !this.broker.closed;
-  }
-
-  async brokerInfo(): Promise<BrokerInfo> {
-    return brokerInfo(this.identity, this.running());
-  }
-
-  async nodeInfo(): Promise<NodeInfo> {
-    return nodeInfo(this.identity, this.running(), this.broker.connectedClients);
-  }
+  /** The node that publishes messages coming from the API. */
+  local(): ClusterNode;
 }
 
 export class LocalCluster implements Cluster {
-  constructor(private readonly local: ClusterNode) {}
+  constructor(private readonly self: ClusterNode) {}
 
   async nodes(): Promise<ClusterNode[]> {
-    return [this.local];
+    return [this.self];
   }
 
   async node(id: number): Promise<ClusterNode | undefined> {
-    return id === this.local.id ? this.local : undefined;
+    return id === this.self.id ? this.self : undefined;
+  }
+
+  local(): ClusterNode {
+    return this.self;
   }
 }

@@ -1,0 +1,88 @@
+// What the HTTP API does to sessions on this node: publish, subscribe and unsubscribe on a
+// client's behalf (connected or offline), and kick. Subscriptions made here go through the
+// same authorization hooks as MQTT ones and are stored where MQTT ones are.
+import type { Aedes, Client, PublishPacket, Subscription } from 'aedes';
+import type { BrokerHooks } from './hooks.ts';
+import type { SessionTracker } from './session-tracker.ts';
+import type { Qos, SessionRecord } from './sessions.ts';
+import { toInternal, topicFilterProblem } from './topics.ts';
+
+export interface PublishRequest {
+  topics: string[];
+  payload: Buffer;
+  qos: Qos;
+  retain: boolean;
+  clientid: string;
+  /** MQTT 5 properties in mqtt-packet's names (messageExpiryInterval, userProperties…). */
+  properties: NonNullable<PublishPacket['properties']>;
+}
+
+export class SessionAdmin {
+  constructor(
+    private readonly broker: Aedes,
+    private readonly hooks: BrokerHooks,
+    private readonly tracker: SessionTracker,
+    private readonly nodeId: number,
+  ) {}
+
+  /** Resolves once Aedes has taken every message (stored if retained, routed to subscribers). */
+  async publish(req: PublishRequest): Promise<void> {
+    for (const topic of req.topics) {
+      const packet = {
+        cmd: 'publish', topic, payload: req.payload, qos: req.qos, retain: req.retain, dup: false,
+        clientId: req.clientid,
+        ...(Object.keys(req.properties).length ? { properties: req.properties } : {}),
+      } as PublishPacket;
+      await new Promise<void>((resolve, reject) => this.broker.publish(packet, (err) => (err ? reject(err) : resolve())));
+    }
+  }
+
+  /** Subscribes each filter; false for an invalid filter or one refused by the hooks (ACL). */
+  async subscribe(rec: SessionRecord, filters: string[], qos: Qos): Promise<Record<string, boolean>> {
+    const result: Record<string, boolean> = {};
+    for (const filter of filters) result[filter] = await this.subscribeOne(rec, filter, qos);
+    return result;
+  }
+
+  private async subscribeOne(rec: SessionRecord, filter: string, qos: Qos): Promise<boolean> {
+    if (topicFilterProblem(filter)) return false;
+    const sub = { topic: toInternal(filter), qos } as Subscription;
+    const client = this.tracker.client(rec.clientid);
+    if (client) {
+      // Without a messageId Aedes subscribes server-side and sends no SUBACK; it runs the
+      // authorization hooks and emits 'subscribe', which records the subscription.
+      await new Promise<void>((resolve) => client.subscribe({ subscriptions: [sub] } as never, () => resolve()));
+      return sub.topic in client.subscriptions;
+    }
+    if (!(await this.hooks.decide('authorizeSubscribe', offlineClient(rec), sub))) return false;
+    await this.broker.persistence.addSubscriptions({ id: rec.clientid }, [sub]);
+    this.tracker.subscribed(rec, filter, qos);
+    return true;
+  }
+
+  /** True when the session had the subscription and it is now gone, from persistence too. */
+  async unsubscribe(rec: SessionRecord, filter: string): Promise<boolean> {
+    if (!(filter in rec.subscriptions)) return false;
+    const internal = toInternal(filter);
+    const client = this.tracker.client(rec.clientid);
+    if (client) {
+      await new Promise<void>((resolve) => client.unsubscribe({ unsubscriptions: [internal] } as never, () => resolve()));
+    }
+    // Aedes' client.unsubscribe without a messageId leaves the stored subscription behind.
+    await this.broker.persistence.removeSubscriptions({ id: rec.clientid }, [internal]);
+    this.tracker.unsubscribed(rec, filter);
+    return true;
+  }
+
+  /** Disconnects the client and ends its session; returns the connection's unique id. */
+  async kick(rec: SessionRecord): Promise<string> {
+    const id = `${this.nodeId}@${rec.local_address}:${rec.local_port}/${rec.ip_address}:${rec.port}/${rec.clientid}/${rec.username ?? 'undefined'}`;
+    await this.tracker.terminate(rec.clientid);
+    return id;
+  }
+}
+
+/** What authorization hooks see of an offline session: its id and last known identity. */
+function offlineClient(rec: SessionRecord): Client {
+  return { id: rec.clientid, subscriptions: {}, version: rec.proto_ver, connected: false, closed: true } as unknown as Client;
+}

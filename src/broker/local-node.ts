@@ -1,0 +1,122 @@
+// This process as a cluster node: broker figures, the session registry's queries and the
+// session actions, in the API's shapes.
+import type { Aedes } from 'aedes';
+import { brokerInfo, nodeInfo, type BrokerInfo, type NodeIdentity, type NodeInfo } from './node-info.ts';
+import type { ClientInfo, ClusterNode, RouteInfo, SubscriptionInfo } from './cluster.ts';
+import type { SessionTracker } from './session-tracker.ts';
+import type { SessionAdmin, PublishRequest } from './admin.ts';
+import type { Qos, SessionRecord } from './sessions.ts';
+import { findClients, findRoutes, findSubscriptions, type ClientQuery, type SubscriptionQuery } from './queries.ts';
+import { formatDateTime } from '../util/time.ts';
+
+export interface SessionLimits {
+  maxInflight: number;
+  maxQueue: number;
+  maxSubscriptions: number;
+}
+
+export class LocalNode implements ClusterNode {
+  constructor(
+    private readonly identity: NodeIdentity,
+    private readonly broker: Aedes,
+    private readonly tracker: SessionTracker,
+    private readonly admin: SessionAdmin,
+    private readonly limits: SessionLimits,
+  ) {}
+
+  get id() { return this.identity.id; }
+  get name() { return this.identity.name; }
+  private get registry() { return this.tracker.registry; }
+
+  running(): boolean {
+    return !this.broker.closed;
+  }
+
+  async brokerInfo(): Promise<BrokerInfo> {
+    return brokerInfo(this.identity, this.running());
+  }
+
+  async nodeInfo(): Promise<NodeInfo> {
+    return nodeInfo(this.identity, this.running(), this.broker.connectedClients);
+  }
+
+  async clients(query: ClientQuery, limit: number): Promise<ClientInfo[]> {
+    const found = await findClients(this.registry, query, limit, (r) => this.queueLength(r));
+    return Promise.all(found.map((r) => this.clientInfo(r)));
+  }
+
+  async client(clientid: string): Promise<ClientInfo | undefined> {
+    const r = this.registry.get(clientid);
+    return r && this.clientInfo(r);
+  }
+
+  async online(clientid: string): Promise<boolean> {
+    return this.tracker.client(clientid) !== undefined;
+  }
+
+  async subscriptions(query: SubscriptionQuery, limit: number): Promise<SubscriptionInfo[]> {
+    return findSubscriptions(this.registry, query, limit).map((s) => ({ node_id: this.id, ...s }));
+  }
+
+  async routes(limit: number, topic?: string): Promise<RouteInfo[]> {
+    return findRoutes(this.registry, limit, topic).map((t) => ({ topic: t, node_id: this.id }));
+  }
+
+  publish(req: PublishRequest): Promise<void> {
+    return this.admin.publish(req);
+  }
+
+  async subscribe(clientid: string, filters: string[], qos: Qos): Promise<Record<string, boolean> | undefined> {
+    const r = this.registry.get(clientid);
+    return r && this.admin.subscribe(r, filters, qos);
+  }
+
+  async unsubscribe(clientid: string, filter: string): Promise<boolean | undefined> {
+    const r = this.registry.get(clientid);
+    return r && this.admin.unsubscribe(r, filter);
+  }
+
+  async kick(clientid: string): Promise<string | undefined> {
+    const r = this.registry.get(clientid);
+    return r && this.admin.kick(r);
+  }
+
+  /** Messages waiting for the session: FlowControl's queue when connected, the store's otherwise. */
+  private async queueLength(r: SessionRecord): Promise<number> {
+    const client = this.tracker.client(r.clientid);
+    if (client) return this.tracker.counts(client).queued;
+    let n = 0;
+    for await (const _ of this.broker.persistence.outgoingStream({ id: r.clientid })) n++;
+    return n;
+  }
+
+  private async clientInfo(r: SessionRecord): Promise<ClientInfo> {
+    const client = this.tracker.client(r.clientid);
+    const counts = this.tracker.counts(client);
+    return {
+      node_id: this.id,
+      clientid: r.clientid,
+      username: r.username ?? 'undefined',
+      proto_ver: r.proto_ver,
+      ip_address: r.ip_address,
+      port: r.port,
+      connected_at: formatDateTime(r.connected_at),
+      disconnected_at: r.disconnected_at === null ? '' : formatDateTime(r.disconnected_at),
+      disconnected_reason: r.disconnected_reason,
+      connected: r.connected,
+      keepalive: r.keepalive,
+      clean_start: r.clean_start,
+      session_present: r.session_present,
+      expiry_interval: r.expiry_interval,
+      created_at: formatDateTime(r.created_at),
+      subscriptions_cnt: Object.keys(r.subscriptions).length,
+      max_subscriptions: this.limits.maxSubscriptions,
+      inflight: counts.inflight,
+      max_inflight: this.limits.maxInflight,
+      mqueue_len: client ? counts.queued : await this.queueLength(r),
+      max_mqueue: this.limits.maxQueue,
+      extra_attrs: 0,
+      last_will: r.last_will,
+    };
+  }
+}

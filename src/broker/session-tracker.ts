@@ -1,0 +1,281 @@
+// Feeds the SessionRegistry from Aedes: CONNECT details (through the connect hook), CONNACK,
+// restored and new subscriptions, disconnects and expiry. It also owns a session's end:
+// MQTT 3 persistent sessions expire after the listener's session_expiry_interval (Aedes keeps
+// them forever), and terminate() ends a session for the kick endpoint.
+import type { Aedes, Client, ConnectPacket, Subscription } from 'aedes';
+import type { BrokerHooks } from './hooks.ts';
+import type { FlowControl } from './flow-control.ts';
+import type { SharedSubscriptions } from './shared-subscriptions.ts';
+import { SessionRegistry, type Qos, type SessionRecord } from './sessions.ts';
+import { INTERNAL_DENIED_PREFIX, fromInternal, parseShared, toInternal } from './topics.ts';
+
+export interface TrackerLimits {
+  maxSubscriptions: number;
+  /** Lifetime of an offline MQTT 3 persistent session, seconds (0 = never expires). */
+  v3SessionExpiry: number;
+}
+
+/** MQTT 5 reason code of a server-initiated disconnect for an administrative action. */
+const ADMINISTRATIVE_ACTION = 0x98;
+const NEVER_EXPIRES = 0xffffffff;
+
+export class SessionTracker {
+  private readonly connects = new WeakMap<Client, ConnectPacket>();
+  private readonly live = new Map<string, Client>();
+  private readonly reasons = new WeakMap<Client, string>();
+  private readonly approved = new WeakMap<Client, Set<string>>();
+  private readonly terminating = new Map<string, () => void>();
+  private readonly expiryTimers = new Map<string, NodeJS.Timeout>();
+
+  constructor(
+    private readonly broker: Aedes,
+    readonly registry: SessionRegistry,
+    private readonly flow: FlowControl,
+    private readonly shared: SharedSubscriptions,
+    private readonly limits: TrackerLimits,
+  ) {}
+
+  /** Installs the hooks and event listeners. */
+  install(hooks: BrokerHooks): void {
+    hooks.add('connect', (client, packet) => this.connects.set(client, packet));
+    hooks.add('authorizeSubscribe', async (client, sub) => this.checkSubscribe(client, sub), 10);
+    hooks.add('authorizePublish', async (_client, packet) => (packet.topic.startsWith('$relaymq/') ? 'deny' : 'ignore'), 10);
+    hooks.add('forward', (client, packet) => this.flow.forwarded(client, packet));
+    const b = this.broker;
+    b.on('connackSent', (connack, client) => this.onConnack(connack as { returnCode?: number; reasonCode?: number; sessionPresent: boolean }, client));
+    b.on('clientReady', (client) => this.syncSubscriptions(client));
+    b.on('subscribe', (subs, client) => this.onSubscribe(subs, client));
+    b.on('unsubscribe', (topics, client) => this.onUnsubscribe(topics, client));
+    b.on('keepaliveTimeout', (client) => this.reasons.set(client, 'keepalive timeout'));
+    b.on('clientDisconnect', (client) => this.onDisconnect(client));
+    b.on('sessionExpired', (client) => { if (!this.live.has(client.id)) this.forget(client.id); });
+  }
+
+  /** Prepares a new connection: flow control, and the packet listener that runs before Aedes'. */
+  attach(client: Client): Client {
+    this.flow.attach(client);
+    client._parser.prependListener('packet', (packet: { cmd: string; messageId?: number; reasonCode?: number; subscriptions?: Subscription[]; unsubscriptions?: string[] }) => {
+      switch (packet.cmd) {
+        case 'subscribe':
+          for (const s of packet.subscriptions ?? []) s.topic = toInternal(s.topic);
+          break;
+        case 'unsubscribe':
+          packet.unsubscriptions = packet.unsubscriptions?.map(toInternal);
+          break;
+        case 'puback':
+        case 'pubcomp':
+          this.flow.acknowledged(client, packet.messageId!);
+          break;
+        case 'pubrec':
+          if ((packet.reasonCode ?? 0) >= 0x80) this.flow.acknowledged(client, packet.messageId!);
+          break;
+        case 'disconnect':
+          this.reasons.set(client, 'client disconnected');
+          break;
+      }
+    });
+    return client;
+  }
+
+  /** The live connection of a client id on this node, if any. */
+  client(clientid: string): Client | undefined {
+    const c = this.live.get(clientid);
+    return c && !c.closed ? c : undefined;
+  }
+
+  counts(client: Client | undefined): { inflight: number; queued: number } {
+    return client ? { inflight: this.flow.inflight(client), queued: this.flow.queued(client) } : { inflight: 0, queued: 0 };
+  }
+
+  /** Records a subscription added outside MQTT (HTTP API) so that it is listed and routed. */
+  subscribed(rec: SessionRecord, filter: string, qos: Qos): void {
+    this.registry.setSubscription(rec, filter, qos);
+    const s = parseShared(filter);
+    if (s) this.shared.join(rec.clientid, s.group, s.filter, qos);
+  }
+
+  unsubscribed(rec: SessionRecord, filter: string): boolean {
+    const removed = this.registry.removeSubscription(rec, filter);
+    const s = parseShared(filter);
+    if (removed && s) this.shared.leave(rec.clientid, s.group, s.filter);
+    return removed;
+  }
+
+  /**
+   * Ends a session: disconnects the client (MQTT 5: DISCONNECT 0x98) and removes its
+   * subscriptions, queued messages and will. Resolves when done.
+   */
+  async terminate(clientid: string): Promise<void> {
+    const client = this.client(clientid);
+    if (client) {
+      await new Promise<void>((resolve) => {
+        this.terminating.set(clientid, resolve);
+        this.reasons.set(client, 'kicked');
+        client.disconnect({ reasonCode: ADMINISTRATIVE_ACTION }, () => {});
+      });
+    }
+    await this.wipe(clientid);
+    this.forget(clientid);
+  }
+
+  private checkSubscribe(client: Client, sub: Subscription): 'deny' | 'ignore' {
+    const external = fromInternal(sub.topic);
+    if (sub.topic.startsWith(INTERNAL_DENIED_PREFIX) || (external.startsWith('$share/') && !parseShared(external))) return 'deny';
+    const max = this.limits.maxSubscriptions;
+    if (max > 0 && !(sub.topic in client.subscriptions)) {
+      const pending = this.approved.get(client) ?? new Set<string>();
+      const count = new Set([...Object.keys(client.subscriptions), ...pending]).size;
+      if (count >= max && !pending.has(sub.topic)) return 'deny';
+      pending.add(sub.topic);
+      this.approved.set(client, pending);
+    }
+    return 'ignore';
+  }
+
+  private onConnack(connack: { returnCode?: number; reasonCode?: number; sessionPresent: boolean }, client: Client): void {
+    if ((connack.reasonCode ?? connack.returnCode ?? 0) !== 0) return;
+    const packet = this.connects.get(client);
+    if (!packet) return;
+    this.cancelExpiry(client.id);
+    const now = Date.now();
+    const prev = this.registry.get(client.id);
+    const resumed = connack.sessionPresent && prev !== undefined;
+    const sock = socketOf(client);
+    const persistent = client.version === 5 ? client.sessionExpiryInterval > 0 : !client.clean;
+    const rec: SessionRecord = {
+      clientid: client.id,
+      username: packet.username ?? null,
+      proto_ver: packet.protocolVersion as 3 | 4 | 5,
+      ip_address: sock.remoteAddress, port: sock.remotePort,
+      local_address: sock.localAddress, local_port: sock.localPort,
+      connected: true, connected_at: now, disconnected_at: null, disconnected_reason: '',
+      keepalive: packet.keepalive ?? 0,
+      clean_start: packet.clean !== false,
+      session_present: connack.sessionPresent,
+      expiry_interval: client.version === 5 ? client.sessionExpiryInterval : this.limits.v3SessionExpiry,
+      persistent,
+      created_at: resumed ? prev.created_at : now,
+      last_will: packet.will ? {
+        message: Buffer.from(packet.will.payload ?? '').toString('base64'),
+        qos: (packet.will.qos ?? 0) as Qos, retain: Boolean(packet.will.retain), topic: packet.will.topic,
+      } : null,
+      subscriptions: resumed ? prev.subscriptions : {},
+    };
+    if (!resumed && prev) this.dropShared(prev);
+    this.registry.put(rec);
+    this.live.set(client.id, client);
+  }
+
+  /** After CONNACK, Aedes has restored the stored subscriptions into client.subscriptions. */
+  private syncSubscriptions(client: Client): void {
+    const rec = this.registry.get(client.id);
+    if (!rec) return;
+    for (const [topic, sub] of Object.entries(client.subscriptions)) this.subscribed(rec, fromInternal(topic), sub.qos as Qos);
+  }
+
+  private onSubscribe(subs: Subscription[], client: Client): void {
+    this.approved.delete(client);
+    const rec = this.registry.get(client.id);
+    for (const s of subs) {
+      if (s.qos < 0x80) {
+        if (rec) this.subscribed(rec, fromInternal(s.topic), s.qos as Qos);
+      } else if (!client.clean && !(s.topic in client.subscriptions)) {
+        // Aedes writes every filter of the SUBSCRIBE to persistence, refused ones too.
+        this.broker.persistence.removeSubscriptions(client, [s.topic]).catch(() => {});
+      }
+    }
+  }
+
+  private onUnsubscribe(topics: string[], client: Client): void {
+    const rec = this.registry.get(client.id);
+    if (rec) for (const t of topics) this.unsubscribed(rec, fromInternal(t));
+  }
+
+  private onDisconnect(client: Client): void {
+    const detached = this.flow.detach(client);
+    if (this.live.get(client.id) !== client) return;
+    this.live.delete(client.id);
+    const rec = this.registry.get(client.id);
+    const unsent = this.shared.redeliver(client.id, [...detached.unacked, ...detached.queued]);
+    const done = this.terminating.get(client.id);
+    if (done) {
+      this.terminating.delete(client.id);
+      return done();
+    }
+    if (!rec) return;
+    if (!rec.persistent) {
+      this.forget(client.id);
+      return;
+    }
+    // Queued messages that never left go back to the session's stored queue.
+    const queued = unsent.filter((p) => detached.queued.includes(p));
+    for (const p of queued) {
+      this.broker.persistence.outgoingEnqueueCombi([{ clientId: client.id, topic: p.topic, qos: p.qos }], p).catch(() => {});
+    }
+    rec.connected = false;
+    rec.disconnected_at = Date.now();
+    rec.disconnected_reason = this.reasons.get(client) ?? ((this.broker as unknown as { _takingOver: Set<string> })._takingOver.has(client.id) ? 'taken over' : 'connection closed');
+    if (client.version !== 5) this.scheduleExpiry(client.id, this.limits.v3SessionExpiry);
+    else if (rec.expiry_interval !== NEVER_EXPIRES) this.scheduleExpiry(client.id, rec.expiry_interval + 1); // Aedes expires it first
+  }
+
+  private scheduleExpiry(clientid: string, seconds: number): void {
+    if (seconds <= 0) return;
+    this.cancelExpiry(clientid);
+    const t = setTimeout(() => {
+      this.expiryTimers.delete(clientid);
+      if (this.live.has(clientid)) return;
+      this.wipe(clientid).finally(() => this.forget(clientid));
+    }, Math.min(seconds * 1000, 2 ** 31 - 1));
+    t.unref();
+    this.expiryTimers.set(clientid, t);
+  }
+
+  private cancelExpiry(clientid: string): void {
+    clearTimeout(this.expiryTimers.get(clientid));
+    this.expiryTimers.delete(clientid);
+  }
+
+  /** Removes the session from the registry and from shared-subscription groups. */
+  private forget(clientid: string): void {
+    this.cancelExpiry(clientid);
+    const rec = this.registry.delete(clientid);
+    if (rec) this.dropShared(rec);
+  }
+
+  private dropShared(rec: SessionRecord): void {
+    for (const f of Object.keys(rec.subscriptions)) {
+      const s = parseShared(f);
+      if (s) this.shared.leave(rec.clientid, s.group, s.filter);
+    }
+  }
+
+  /** Deletes what persistence holds for a session: subscriptions, will and queued messages. */
+  private async wipe(clientid: string): Promise<void> {
+    const p = this.broker.persistence;
+    const id = { id: clientid };
+    await p.cleanSubscriptions(id);
+    await p.delWill({ id: clientid, brokerId: this.broker.id });
+    for await (const packet of p.outgoingStream(id)) await p.outgoingClearMessageId(id, packet);
+  }
+
+  stop(): void {
+    for (const t of this.expiryTimers.values()) clearTimeout(t);
+    this.expiryTimers.clear();
+  }
+}
+
+interface SocketInfo { remoteAddress: string; remotePort: number; localAddress: string; localPort: number }
+
+/** The TCP socket under a client (MQTT/TCP, or the HTTP upgrade of MQTT/WebSocket). */
+function socketOf(client: Client): SocketInfo {
+  const s = (client.req?.socket ?? client.conn) as Partial<SocketInfo>;
+  return {
+    remoteAddress: plainIp(s.remoteAddress), remotePort: s.remotePort ?? 0,
+    localAddress: plainIp(s.localAddress), localPort: s.localPort ?? 0,
+  };
+}
+
+function plainIp(ip: string | undefined): string {
+  return (ip ?? '').replace(/^::ffff:(\d+\.\d+\.\d+\.\d+)$/, '$1');
+}

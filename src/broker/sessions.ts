@@ -1,0 +1,124 @@
+// The session registry: what relaymq knows about every session of this node, connected or
+// offline. Aedes keeps only live Client objects and none of username, connect time, keepalive…,
+// and cannot list offline sessions; the registry holds all of it, fed by SessionTracker.
+// It also keeps the route index (topic filter → number of subscribing sessions), updated with
+// every subscription change, so routes and topic matching never scan all sessions.
+import { parseShared } from './topics.ts';
+
+export type Qos = 0 | 1 | 2;
+
+export interface LastWill {
+  /** Will payload, base64. */
+  message: string;
+  qos: Qos;
+  retain: boolean;
+  topic: string;
+}
+
+/** One session. Plain JSON (times in epoch ms), so it can be stored and restored as is. */
+export interface SessionRecord {
+  clientid: string;
+  /** null when the client connected without a username. */
+  username: string | null;
+  proto_ver: 3 | 4 | 5;
+  ip_address: string;
+  port: number;
+  /** The broker side of the connection, for the kick id "node@local/remote/clientid/username". */
+  local_address: string;
+  local_port: number;
+  connected: boolean;
+  connected_at: number;
+  disconnected_at: number | null;
+  disconnected_reason: string;
+  keepalive: number;
+  clean_start: boolean;
+  session_present: boolean;
+  /** Seconds the session outlives its connection (0 = ends with it). */
+  expiry_interval: number;
+  /** Whether the session outlives its connection at all (MQTT 3 clean=0, MQTT 5 expiry > 0). */
+  persistent: boolean;
+  created_at: number;
+  last_will: LastWill | null;
+  /** Subscriptions by filter as the client wrote it (`$share/g/f` for shared ones). */
+  subscriptions: Record<string, Qos>;
+}
+
+export class SessionRegistry {
+  private readonly sessions = new Map<string, SessionRecord>();
+  private readonly routes = new Map<string, number>();
+  private sharedCount = 0;
+  private subscriptionCount = 0;
+
+  get(clientid: string): SessionRecord | undefined {
+    return this.sessions.get(clientid);
+  }
+
+  values(): IterableIterator<SessionRecord> {
+    return this.sessions.values();
+  }
+
+  get size(): number {
+    return this.sessions.size;
+  }
+
+  /** Inserts or replaces a session; its subscriptions enter the route index. */
+  put(rec: SessionRecord): void {
+    const prev = this.sessions.get(rec.clientid);
+    if (prev && prev !== rec) this.unindex(prev);
+    this.sessions.set(rec.clientid, rec);
+    if (prev !== rec) for (const f of Object.keys(rec.subscriptions)) this.indexFilter(f, +1);
+  }
+
+  delete(clientid: string): SessionRecord | undefined {
+    const rec = this.sessions.get(clientid);
+    if (rec) {
+      this.unindex(rec);
+      this.sessions.delete(clientid);
+    }
+    return rec;
+  }
+
+  setSubscription(rec: SessionRecord, filter: string, qos: Qos): void {
+    if (!(filter in rec.subscriptions)) this.indexFilter(filter, +1);
+    rec.subscriptions[filter] = qos;
+  }
+
+  removeSubscription(rec: SessionRecord, filter: string): boolean {
+    if (!(filter in rec.subscriptions)) return false;
+    delete rec.subscriptions[filter];
+    this.indexFilter(filter, -1);
+    return true;
+  }
+
+  /** Topic filters with at least one subscriber (shared filters by their inner filter). */
+  routeFilters(): IterableIterator<string> {
+    return this.routes.keys();
+  }
+
+  counts(): { subscriptions: number; shared: number; routes: number } {
+    return { subscriptions: this.subscriptionCount, shared: this.sharedCount, routes: this.routes.size };
+  }
+
+  /** Every session, for storing; `restore` puts them back (issue: durable sessions). */
+  snapshot(): SessionRecord[] {
+    return [...this.sessions.values()].map((r) => structuredClone(r));
+  }
+
+  restore(records: SessionRecord[]): void {
+    for (const r of records) this.put(r);
+  }
+
+  private unindex(rec: SessionRecord): void {
+    for (const f of Object.keys(rec.subscriptions)) this.indexFilter(f, -1);
+  }
+
+  private indexFilter(filter: string, delta: 1 | -1): void {
+    const shared = parseShared(filter);
+    const route = shared ? shared.filter : filter;
+    const n = (this.routes.get(route) ?? 0) + delta;
+    if (n > 0) this.routes.set(route, n);
+    else this.routes.delete(route);
+    this.subscriptionCount += delta;
+    if (shared) this.sharedCount += delta;
+  }
+}

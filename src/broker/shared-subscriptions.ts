@@ -1,0 +1,107 @@
+// MQTT shared subscriptions ($share/<group>/<filter>, MQTT 5 §4.8.2, also offered to MQTT 3.1.1
+// clients as RMQTT does). Aedes holds each member's subscription in its internal form (see
+// topics.ts) and delivers nothing to it; this module subscribes once per (group, filter) and
+// hands each message to exactly one member: round-robin (default) or random among connected
+// members, else queued for one offline persistent member. When a member disconnects, the
+// messages it had not acknowledged go to another member.
+import type { Aedes, AedesPublishPacket, Client } from 'aedes';
+import { copyPacket } from './packet.ts';
+import { PACKET_TAG, type TaggedPacket } from './flow-control.ts';
+import type { Qos, SessionRegistry } from './sessions.ts';
+
+export type ShareStrategy = 'round_robin' | 'random';
+
+interface Group {
+  key: string;
+  name: string;
+  filter: string;
+  members: Map<string, Qos>;
+  next: number;
+  listener: (packet: AedesPublishPacket, cb: () => void) => void;
+}
+
+export class SharedSubscriptions {
+  private readonly groups = new Map<string, Group>();
+
+  constructor(
+    private readonly broker: Aedes,
+    private readonly registry: SessionRegistry,
+    private readonly strategy: ShareStrategy,
+    private readonly onNoMember: (packet: AedesPublishPacket) => void,
+  ) {}
+
+  join(clientid: string, name: string, filter: string, qos: Qos): void {
+    const key = `${name}\u0000${filter}`;
+    let g = this.groups.get(key);
+    if (!g) {
+      const group: Group = { key, name, filter, members: new Map(), next: 0, listener: (p, cb) => this.dispatch(group, p, cb) };
+      g = group;
+      this.groups.set(key, g);
+      // Like Aedes' own wildcard subscriptions, a leading wildcard never receives $-topics.
+      this.broker.subscribe(filter, g.listener, () => {});
+    }
+    g.members.set(clientid, qos);
+  }
+
+  leave(clientid: string, name: string, filter: string): void {
+    const g = this.groups.get(`${name}\u0000${filter}`);
+    if (!g || !g.members.delete(clientid)) return;
+    if (g.members.size === 0) {
+      this.groups.delete(g.key);
+      this.broker.unsubscribe(filter, g.listener, () => {});
+    }
+  }
+
+  /** Messages a departed member never acknowledged (or never got) go to the others. */
+  redeliver(from: string, packets: TaggedPacket[]): TaggedPacket[] {
+    const rest: TaggedPacket[] = [];
+    for (const p of packets) {
+      const g = p[PACKET_TAG]?.shared ? this.groups.get(p[PACKET_TAG]!.shared!) : undefined;
+      if (!g) { rest.push(p); continue; }
+      const member = this.pickConnected(g, from);
+      if (member) this.deliverTo(g, member, p, () => {});
+      else rest.push(p);
+    }
+    return rest;
+  }
+
+  private dispatch(g: Group, packet: AedesPublishPacket, cb: () => void): void {
+    if (packet.topic.startsWith('$') && /^[+#]/.test(g.filter)) return cb();
+    const member = this.pickConnected(g);
+    if (member) return this.deliverTo(g, member, packet, cb);
+    const offline = this.pickOffline(g);
+    if (offline && packet.qos > 0) {
+      const qos = Math.min(packet.qos, g.members.get(offline)!) as Qos;
+      if (qos > 0) {
+        this.broker.persistence.outgoingEnqueueCombi([{ clientId: offline, topic: packet.topic, qos }], { ...packet, qos } as AedesPublishPacket)
+          .then(() => cb(), () => cb());
+        return;
+      }
+    }
+    this.onNoMember(packet);
+    cb();
+  }
+
+  private deliverTo(g: Group, client: Client, packet: AedesPublishPacket, cb: () => void): void {
+    const copy = copyPacket(packet as TaggedPacket, this.broker);
+    copy.qos = Math.min(packet.qos, g.members.get(client.id) ?? 0) as Qos;
+    copy[PACKET_TAG] = { ...(packet as TaggedPacket)[PACKET_TAG], shared: g.key };
+    client.deliverQoS(copy, () => cb());
+  }
+
+  private pickConnected(g: Group, exclude?: string): Client | undefined {
+    const ids = [...g.members.keys()].filter((id) => id !== exclude && this.broker.clients[id]?.connected);
+    if (ids.length === 0) return undefined;
+    return this.broker.clients[this.choose(g, ids)];
+  }
+
+  private pickOffline(g: Group): string | undefined {
+    const ids = [...g.members.keys()].filter((id) => this.registry.get(id)?.persistent && !this.broker.clients[id]);
+    return ids.length ? this.choose(g, ids) : undefined;
+  }
+
+  private choose(g: Group, ids: string[]): string {
+    if (this.strategy === 'random') return ids[Math.floor(Math.random() * ids.length)];
+    return ids[g.next++ % ids.length];
+  }
+}
