@@ -196,7 +196,9 @@ export class SessionTracker {
     if (this.live.get(client.id) !== client) return;
     this.live.delete(client.id);
     const rec = this.registry.get(client.id);
-    const unsent = this.shared.redeliver(client.id, [...detached.unacked, ...detached.queued]);
+    // Shared-subscription messages it held go to another member. For a persistent session,
+    // Aedes stored every other QoS 1/2 message before delivery: they wait there for its return.
+    this.shared.redeliver(client.id, [...detached.unacked, ...detached.queued]);
     const done = this.terminating.get(client.id);
     if (done) {
       this.terminating.delete(client.id);
@@ -206,11 +208,6 @@ export class SessionTracker {
     if (!rec.persistent) {
       this.forget(client.id);
       return;
-    }
-    // Queued messages that never left go back to the session's stored queue.
-    const queued = unsent.filter((p) => detached.queued.includes(p));
-    for (const p of queued) {
-      this.broker.persistence.outgoingEnqueueCombi([{ clientId: client.id, topic: p.topic, qos: p.qos }], p).catch(() => {});
     }
     rec.connected = false;
     rec.disconnected_at = Date.now();

@@ -53,16 +53,17 @@ export class SharedSubscriptions {
   }
 
   /** Messages a departed member never acknowledged (or never got) go to the others. */
-  redeliver(from: string, packets: TaggedPacket[]): TaggedPacket[] {
-    const rest: TaggedPacket[] = [];
+  redeliver(from: string, packets: TaggedPacket[]): void {
     for (const p of packets) {
       const g = p[PACKET_TAG]?.shared ? this.groups.get(p[PACKET_TAG]!.shared!) : undefined;
-      if (!g) { rest.push(p); continue; }
-      const member = this.pickConnected(g, from);
-      if (member) this.deliverTo(g, member, p, () => {});
-      else rest.push(p);
+      const member = g && this.pickConnected(g, from);
+      if (!g || !member) continue;
+      // The departed member must not get it again when it comes back.
+      if (p.messageId !== undefined) this.broker.persistence.outgoingClearMessageId({ id: from }, { messageId: p.messageId }).catch(() => {});
+      // A fresh broker counter: Aedes drops a packet whose counter is not above the last one
+      // the receiving client saw, and this one is older than what the member already got.
+      this.deliverTo(g, member, { ...p, brokerCounter: 0 }, () => {});
     }
-    return rest;
   }
 
   private dispatch(g: Group, packet: AedesPublishPacket, cb: () => void): void {
@@ -86,7 +87,11 @@ export class SharedSubscriptions {
     const copy = copyPacket(packet as TaggedPacket, this.broker);
     copy.qos = Math.min(packet.qos, g.members.get(client.id) ?? 0) as Qos;
     copy[PACKET_TAG] = { ...(packet as TaggedPacket)[PACKET_TAG], shared: g.key };
-    client.deliverQoS(copy, () => cb());
+    if (copy.qos === 0 || client.clean) return client.deliverQoS(copy, () => cb());
+    // Aedes stores every QoS 1/2 message of a persistent session before sending it (and
+    // fails the client if it cannot find it); its own enqueue never sees shared members.
+    this.broker.persistence.outgoingEnqueueCombi([{ clientId: client.id, topic: copy.topic, qos: copy.qos }], copy)
+      .then(() => client.deliverQoS(copy, () => cb()), () => cb());
   }
 
   private pickConnected(g: Group, exclude?: string): Client | undefined {
