@@ -165,3 +165,31 @@ describe('client filters', () => {
     assert.equal((await getData(relay, '/api/v2/clients')).length, 3);
   });
 });
+
+describe('session expiry', () => {
+  let relay: RelayMQ;
+  before(async () => { relay = await startTestRelay({ broker: { mqtt: { session_expiry_interval: '1s' } } }); });
+  after(() => relay.close());
+
+  test('an offline MQTT 3 session expires after session_expiry_interval, with its stored state', async () => {
+    const c = await connectClient(relay, { clientId: 'exp-v4', protocolVersion: 4, clean: false });
+    await c.subscribeAsync('e/#', { qos: 1 });
+    assert.equal((await getData(relay, '/api/v2/clients/exp-v4')).expiry_interval, 1);
+    await c.endAsync();
+    assert.equal((await getData(relay, '/api/v2/clients/exp-v4')).connected, false);
+    await waitFor(async () => (await http(relay, 'GET', '/api/v2/clients/exp-v4')).status === 404, 4000, 'v3 session expired');
+    assert.deepEqual(await getData(relay, '/api/v2/routes'), []);
+    const back = await connectClient(relay, { clientId: 'exp-v4', protocolVersion: 4, clean: false });
+    assert.equal((await getData(relay, '/api/v2/clients/exp-v4')).session_present, false);
+    await back.endAsync();
+  });
+
+  test('an offline MQTT 5 session expires after its own Session Expiry Interval', async () => {
+    const c = await connectClient(relay, { clientId: 'exp-v5', protocolVersion: 5, clean: false, properties: { sessionExpiryInterval: 2 } });
+    await c.subscribeAsync('e5/#', { qos: 1 });
+    await c.endAsync();
+    await new Promise((r) => setTimeout(r, 1200)); // longer than the MQTT 3 interval: not expired yet
+    assert.equal((await getData(relay, '/api/v2/clients/exp-v5')).connected, false);
+    await waitFor(async () => (await http(relay, 'GET', '/api/v2/clients/exp-v5')).status === 404, 4000, 'v5 session expired');
+  });
+});
