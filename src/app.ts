@@ -19,6 +19,7 @@ import { SPEC_PATH } from './api/spec.ts';
 import { createLogger, type Logger } from './util/log.ts';
 import { parseDurationSeconds } from './util/time.ts';
 import type { Config } from './config/load.ts';
+import { openStore } from './persistence/open.ts';
 
 export interface RelayMQ {
   config: Config;
@@ -36,8 +37,15 @@ export async function startRelayMQ(config: Config, log: Logger = createLogger(co
 
   advertiseSharedSubscriptions();
   const hooks = new BrokerHooks();
-  const broker = await createBroker(config.broker, log, hooks.aedesOptions());
-  const registry = new SessionRegistry();
+  const store = await openStore(config.broker.persistence, log);
+  let broker: Aedes;
+  try {
+    broker = await createBroker(config.broker, log, hooks.aedesOptions(), store.aedes);
+  } catch (e) {
+    await store.close();
+    throw e;
+  }
+  const registry = new SessionRegistry(store.sessions);
   const flow = new FlowControl(broker, { maxInflight: limits.maxInflight, maxQueue: limits.maxQueue },
     (client, packet, reason) => log.debug({ clientid: client.id, topic: packet.topic, reason }, 'message dropped'));
   const shared = new SharedSubscriptions(broker, registry, mqtt.shared_subscription_strategy,
@@ -47,6 +55,7 @@ export async function startRelayMQ(config: Config, log: Logger = createLogger(co
     v3SessionExpiry: parseDurationSeconds(mqtt.session_expiry_interval),
   });
   tracker.install(hooks);
+  await tracker.restore(await store.sessions.load());
   const admin = new SessionAdmin(broker, hooks, tracker, nodeCfg.id);
   const node = new LocalNode({ id: nodeCfg.id, name: nodeCfg.name, startedAt, dataDir: config.broker.persistence.data_dir },
     broker, tracker, admin, limits);
@@ -60,7 +69,9 @@ export async function startRelayMQ(config: Config, log: Logger = createLogger(co
     http = await startHttpApi(backend, { cluster, settings: () => settings, log, endpoints: backend.endpoints }, settings.http_laddr);
   } catch (e) {
     await closeListeners(listeners);
+    tracker.stop();
     await new Promise<void>((r) => broker.close(() => r()));
+    await store.close();
     throw e;
   }
   log.info({ node: nodeCfg.name, http: settings.http_laddr }, 'relaymq started');
@@ -76,6 +87,7 @@ export async function startRelayMQ(config: Config, log: Logger = createLogger(co
         tracker.stop();
         await new Promise<void>((r) => broker.close(() => r()));
         await stopAccepting;
+        await store.close();
       })();
       return closing;
     },

@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { existsSync } from 'node:fs';
 import { loadConfig, ConfigError } from './config/load.ts';
 import { startRelayMQ } from './app.ts';
+import { StoreError } from './persistence/open.ts';
 import { VERSION } from './broker/node-info.ts';
 
 const HELP = `Usage: relaymq [--config FILE]
@@ -39,7 +40,7 @@ async function main(): Promise<number> {
   try {
     relay = await startRelayMQ(loadConfig(file));
   } catch (e) {
-    const msg = e instanceof ConfigError ? e.message : `cannot start: ${(e as Error).message}`;
+    const msg = e instanceof ConfigError || e instanceof StoreError ? e.message : `cannot start: ${(e as Error).message}`;
     process.stderr.write(`relaymq: ${msg}\n`);
     return 1;
   }

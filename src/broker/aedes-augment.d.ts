@@ -16,6 +16,7 @@ declare module 'aedes' {
     cleanSubscriptions(client: { id: string }): Promise<void>;
     createRetainedStreamCombi(patterns: string[]): AsyncIterable<AedesPublishPacket>;
     destroy(): Promise<void>;
+    outgoingUpdate(client: { id: string }, packet: AedesPublishPacket): Promise<void>;
     delWill(client: { id: string; brokerId?: string }): Promise<unknown>;
     outgoingClearMessageId(client: { id: string }, packet: { messageId?: number }): Promise<AedesPublishPacket | undefined>;
   }

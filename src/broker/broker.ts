@@ -19,9 +19,10 @@ export function splitAddr(addr: string): { host: string; port: number } {
   return { host: addr.slice(0, i).replace(/^\[|\]$/g, ''), port: Number(addr.slice(i + 1)) };
 }
 
-export async function createBroker(cfg: BrokerConfig, log: Logger, hookOptions: AedesOptions): Promise<Aedes> {
+export async function createBroker(cfg: BrokerConfig, log: Logger, hookOptions: AedesOptions, persistence?: unknown): Promise<Aedes> {
   const broker = await Aedes.createBroker({
     ...hookOptions,
+    ...(persistence ? { persistence } : {}),
     id: cfg.node.name,
     maxClientsIdLength: cfg.mqtt.max_clientid_len,
     keepaliveLimit: cfg.mqtt.max_keepalive,

@@ -8,6 +8,8 @@ import type { FlowControl } from './flow-control.ts';
 import type { SharedSubscriptions } from './shared-subscriptions.ts';
 import { SessionRegistry, type Qos, type SessionRecord } from './sessions.ts';
 import { INTERNAL_DENIED_PREFIX, fromInternal, parseShared, toInternal } from './topics.ts';
+import { ResumeGuard } from './v5-resume.ts';
+import { clearOutgoing } from '../persistence/open.ts';
 
 export interface TrackerLimits {
   maxSubscriptions: number;
@@ -26,6 +28,8 @@ export class SessionTracker {
   private readonly approved = new WeakMap<Client, Set<string>>();
   private readonly terminating = new Map<string, () => void>();
   private readonly expiryTimers = new Map<string, NodeJS.Timeout>();
+  private readonly resume = new ResumeGuard();
+  private shuttingDown = false;
 
   constructor(
     private readonly broker: Aedes,
@@ -37,13 +41,19 @@ export class SessionTracker {
 
   /** Installs the hooks and event listeners. */
   install(hooks: BrokerHooks): void {
-    hooks.add('connect', (client, packet) => this.connects.set(client, packet));
+    hooks.add('connect', (client, packet) => {
+      this.connects.set(client, packet);
+      this.resume.connecting(client, packet, this.registry.get(packet.clientId)?.persistent === true);
+    });
     hooks.add('authorizeSubscribe', async (client, sub) => this.checkSubscribe(client, sub), 10);
     hooks.add('authorizePublish', async (_client, packet) => (packet.topic.startsWith('$relaymq/') ? 'deny' : 'ignore'), 10);
     hooks.add('forward', (client, packet) => this.flow.forwarded(client, packet));
     const b = this.broker;
     b.on('connackSent', (connack, client) => this.onConnack(connack as { returnCode?: number; reasonCode?: number; sessionPresent: boolean }, client));
-    b.on('clientReady', (client) => this.syncSubscriptions(client));
+    b.on('clientReady', (client) => {
+      this.resume.ready(client);
+      this.syncSubscriptions(client);
+    });
     b.on('subscribe', (subs, client) => this.onSubscribe(subs, client));
     b.on('unsubscribe', (topics, client) => this.onUnsubscribe(topics, client));
     b.on('keepaliveTimeout', (client) => this.reasons.set(client, 'keepalive timeout'));
@@ -54,6 +64,7 @@ export class SessionTracker {
   /** Prepares a new connection: flow control, and the packet listener that runs before Aedes'. */
   attach(client: Client): Client {
     this.flow.attach(client);
+    this.resume.attach(client);
     client._parser.prependListener('packet', (packet: { cmd: string; messageId?: number; reasonCode?: number; subscriptions?: Subscription[]; unsubscriptions?: string[] }) => {
       switch (packet.cmd) {
         case 'subscribe':
@@ -211,7 +222,9 @@ export class SessionTracker {
     }
     rec.connected = false;
     rec.disconnected_at = Date.now();
-    rec.disconnected_reason = this.reasons.get(client) ?? ((this.broker as unknown as { _takingOver: Set<string> })._takingOver.has(client.id) ? 'taken over' : 'connection closed');
+    rec.disconnected_reason = this.shuttingDown ? 'server shutting down'
+      : this.reasons.get(client) ?? ((this.broker as unknown as { _takingOver: Set<string> })._takingOver.has(client.id) ? 'taken over' : 'connection closed');
+    this.registry.changed(rec);
     if (client.version !== 5) this.scheduleExpiry(client.id, this.limits.v3SessionExpiry);
     else if (rec.expiry_interval !== NEVER_EXPIRES) this.scheduleExpiry(client.id, rec.expiry_interval + 1); // Aedes expires it first
   }
@@ -253,10 +266,46 @@ export class SessionTracker {
     const id = { id: clientid };
     await p.cleanSubscriptions(id);
     await p.delWill({ id: clientid, brokerId: this.broker.id });
-    for await (const packet of p.outgoingStream(id)) await p.outgoingClearMessageId(id, packet);
+    await clearOutgoing(p, clientid);
   }
 
+  /**
+   * Puts back the sessions stored before a restart. Sessions that were connected when the
+   * broker stopped are offline now; their subscriptions are read back from Aedes' store, which
+   * is the authority on them; each gets what is left of its expiry, or ends now.
+   */
+  async restore(records: SessionRecord[]): Promise<void> {
+    const now = Date.now();
+    for (const rec of records) {
+      if (!rec.persistent) {
+        this.registry.put(rec);
+        this.forget(rec.clientid);
+        continue;
+      }
+      if (rec.connected) {
+        rec.connected = false;
+        rec.disconnected_at = now;
+        rec.disconnected_reason = 'broker restarted';
+      }
+      const stored = (await this.broker.persistence.subscriptionsByClient({ id: rec.clientid })) ?? [];
+      rec.subscriptions = Object.fromEntries(stored.map((s) => [fromInternal(s.topic), s.qos as Qos]));
+      this.registry.put(rec);
+      for (const [filter, qos] of Object.entries(rec.subscriptions)) {
+        const shared = parseShared(filter);
+        if (shared) this.shared.join(rec.clientid, shared.group, shared.filter, qos);
+      }
+      const lifetime = rec.proto_ver === 5 ? rec.expiry_interval : this.limits.v3SessionExpiry;
+      if (rec.proto_ver === 5 && lifetime === NEVER_EXPIRES) continue;
+      if (rec.proto_ver !== 5 && lifetime === 0) continue;
+      const left = Math.ceil(lifetime - (now - (rec.disconnected_at ?? now)) / 1000);
+      if (left > 0) this.scheduleExpiry(rec.clientid, left);
+      else await this.wipe(rec.clientid).finally(() => this.forget(rec.clientid));
+    }
+  }
+
+  /** From now on disconnects are the broker's doing; timers stop. */
   stop(): void {
+    this.shuttingDown = true;
     for (const t of this.expiryTimers.values()) clearTimeout(t);
     this.expiryTimers.clear();
   }

@@ -43,8 +43,16 @@ export interface SessionRecord {
   subscriptions: Record<string, Qos>;
 }
 
+/** Where changes go to be kept (see src/persistence/session-store.ts). */
+export interface SessionSink {
+  save(rec: SessionRecord): void;
+  delete(clientid: string): void;
+}
+
 export class SessionRegistry {
   private readonly sessions = new Map<string, SessionRecord>();
+
+  constructor(private readonly sink: SessionSink = { save() {}, delete() {} }) {}
   private readonly routes = new Map<string, number>();
   private sharedCount = 0;
   private subscriptionCount = 0;
@@ -67,6 +75,12 @@ export class SessionRegistry {
     if (prev && prev !== rec) this.unindex(prev);
     this.sessions.set(rec.clientid, rec);
     if (prev !== rec) for (const f of Object.keys(rec.subscriptions)) this.indexFilter(f, +1);
+    this.sink.save(rec);
+  }
+
+  /** Call after changing a record's fields in place, so the change is kept. */
+  changed(rec: SessionRecord): void {
+    if (this.sessions.get(rec.clientid) === rec) this.sink.save(rec);
   }
 
   delete(clientid: string): SessionRecord | undefined {
@@ -74,6 +88,7 @@ export class SessionRegistry {
     if (rec) {
       this.unindex(rec);
       this.sessions.delete(clientid);
+      this.sink.delete(clientid);
     }
     return rec;
   }
@@ -81,12 +96,14 @@ export class SessionRegistry {
   setSubscription(rec: SessionRecord, filter: string, qos: Qos): void {
     if (!(filter in rec.subscriptions)) this.indexFilter(filter, +1);
     rec.subscriptions[filter] = qos;
+    this.changed(rec);
   }
 
   removeSubscription(rec: SessionRecord, filter: string): boolean {
     if (!(filter in rec.subscriptions)) return false;
     delete rec.subscriptions[filter];
     this.indexFilter(filter, -1);
+    this.changed(rec);
     return true;
   }
 
@@ -97,15 +114,6 @@ export class SessionRegistry {
 
   counts(): { subscriptions: number; shared: number; routes: number } {
     return { subscriptions: this.subscriptionCount, shared: this.sharedCount, routes: this.routes.size };
-  }
-
-  /** Every session, for storing; `restore` puts them back (issue: durable sessions). */
-  snapshot(): SessionRecord[] {
-    return [...this.sessions.values()].map((r) => structuredClone(r));
-  }
-
-  restore(records: SessionRecord[]): void {
-    for (const r of records) this.put(r);
   }
 
   private unindex(rec: SessionRecord): void {

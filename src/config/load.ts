@@ -36,7 +36,7 @@ export interface BrokerConfig {
     max_keepalive: number;
     shared_subscription_strategy: 'round_robin' | 'random';
   };
-  persistence: { type: 'memory'; data_dir: string };
+  persistence: { type: 'level' | 'memory'; data_dir: string };
   plugins: { dir: string; default_startups: string[] };
   log: { level: string };
 }

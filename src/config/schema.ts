@@ -51,7 +51,7 @@ export const brokerConfigSchema = {
     persistence: {
       type: 'object', additionalProperties: false, default: {},
       properties: {
-        type: { enum: ['memory'], default: 'memory' },
+        type: { enum: ['level', 'memory'], default: 'level' },
         data_dir: { type: 'string', minLength: 1, default: './data' },
       },
     },
