@@ -1,9 +1,11 @@
 // `npm run bench`: every benchmark scenario, each reporting ratios against a baseline measured
 // in the same run. Pick some with `npm run bench -- http`.
 import { benchHttp } from './http.ts';
+import { benchPersistence } from './fanin.ts';
 
 const scenarios: Record<string, () => Promise<unknown>> = {
   http: benchHttp,
+  persistence: benchPersistence,
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));

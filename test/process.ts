@@ -1,0 +1,49 @@
+// relaymq as a child process, the way an operator runs it: `relaymq --config FILE`.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { waitFor } from './helpers.ts';
+
+export interface RelayProcess {
+  child: ChildProcess;
+  ports: { mqtt: number; ws: number; http: number };
+  output: () => string;
+  exited: Promise<number | null>;
+  api: (path: string, init?: RequestInit) => Promise<any>;
+}
+
+/** A config folder with ephemeral ports and the given data directory; returns the config path. */
+export function processConfig(dataDir: string, extra = ''): string {
+  const dir = mkdtempSync(join(tmpdir(), 'relaymq-proc-'));
+  mkdirSync(join(dir, 'plugins'));
+  writeFileSync(join(dir, 'relaymq.toml'), `[listener.tcp]\naddr = "127.0.0.1:0"\n[listener.ws]\naddr = "127.0.0.1:0"\n` +
+    `[persistence]\ntype = "level"\ndata_dir = "${dataDir}"\n${extra}`);
+  writeFileSync(join(dir, 'plugins', 'rmqtt-http-api.toml'), 'http_laddr = "127.0.0.1:0"\n');
+  return join(dir, 'relaymq.toml');
+}
+
+export async function spawnRelay(config: string): Promise<RelayProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', '--config', config], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout!.on('data', (d) => { out += d; });
+  child.stderr!.on('data', (d) => { out += d; });
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  let done = false;
+  exited.then(() => { done = true; });
+  await waitFor(() => done || /HTTP API \d+/.test(out), 30_000, 'relaymq startup line');
+  if (done) throw new Error(`relaymq exited during startup:\n${out}`);
+  const m = /MQTT tcp (\d+), ws (\d+), HTTP API (\d+)/.exec(out)!;
+  const ports = { mqtt: Number(m[1]), ws: Number(m[2]), http: Number(m[3]) };
+  return {
+    child, ports, exited, output: () => out,
+    api: async (path, init) => {
+      const r = await fetch(`http://127.0.0.1:${ports.http}/api/v2${path}`, init);
+      return r.json();
+    },
+  };
+}
+
+export function newDataDir(): string {
+  return mkdtempSync(join(tmpdir(), 'relaymq-data-'));
+}
