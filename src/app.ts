@@ -20,6 +20,10 @@ import { createLogger, type Logger } from './util/log.ts';
 import { parseDurationSeconds } from './util/time.ts';
 import type { Config } from './config/load.ts';
 import { openStore } from './persistence/open.ts';
+import { MessageObserver } from './broker/message-observer.ts';
+import { Handshakes } from './broker/handshakes.ts';
+import { StatsCollector } from './broker/stats.ts';
+import { MetricsCounter } from './metrics/counter.ts';
 
 export interface RelayMQ {
   config: Config;
@@ -47,9 +51,14 @@ export async function startRelayMQ(config: Config, log: Logger = createLogger(co
   }
   const registry = new SessionRegistry(store.sessions);
   const flow = new FlowControl(broker, { maxInflight: limits.maxInflight, maxQueue: limits.maxQueue },
-    (client, packet, reason) => log.debug({ clientid: client.id, topic: packet.topic, reason }, 'message dropped'));
+    (client, packet, reason) => hooks.emit('message.dropped', { clientid: client.id, message: observer.info(packet), reason }));
+  const observer = new MessageObserver(broker, hooks, registry.routes, flow);
+  observer.install();
+  await observer.loadRetained();
   const shared = new SharedSubscriptions(broker, registry, mqtt.shared_subscription_strategy,
-    (packet) => log.debug({ topic: packet.topic }, 'shared message without member'));
+    (packet) => hooks.emit('message.dropped', { message: observer.info(packet), reason: 'no shared subscriber' }));
+  const handshakes = new Handshakes();
+  handshakes.install(broker, hooks);
   const tracker = new SessionTracker(broker, registry, flow, shared, {
     maxSubscriptions: limits.maxSubscriptions,
     v3SessionExpiry: parseDurationSeconds(mqtt.session_expiry_interval),
@@ -57,19 +66,31 @@ export async function startRelayMQ(config: Config, log: Logger = createLogger(co
   tracker.install(hooks);
   await tracker.restore(await store.sessions.load());
   const admin = new SessionAdmin(broker, hooks, tracker, nodeCfg.id);
+  const stats = new StatsCollector(broker, registry, flow, handshakes, observer);
+  stats.start(hooks);
+  const counter = new MetricsCounter();
+  counter.start(hooks);
   const node = new LocalNode({ id: nodeCfg.id, name: nodeCfg.name, startedAt, dataDir: config.broker.persistence.data_dir },
-    broker, tracker, admin, limits);
+    broker, tracker, admin, limits, stats, counter);
   const cluster = new LocalCluster(node);
 
   const settings = config.httpApi;
   const backend = await createBackend(SPEC_PATH, handlers, () => settings.http_bearer_token);
-  const listeners = await startListeners((conn, req) => tracker.attach(broker.handle(conn, req)), config.broker, log);
+  // Per connection: handshake tracking, then SessionTracker (flow control and its packet
+  // listener), then MessageObserver, whose packet listener must run before the tracker's.
+  const listeners = await startListeners((conn, req) => {
+    const client = broker.handle(conn, req);
+    handshakes.attach(client);
+    tracker.attach(client);
+    observer.attach(client);
+  }, config.broker, log);
   let http: HttpApi;
   try {
     http = await startHttpApi(backend, { cluster, settings: () => settings, log, endpoints: backend.endpoints }, settings.http_laddr);
   } catch (e) {
     await closeListeners(listeners);
     tracker.stop();
+    stats.stop();
     await new Promise<void>((r) => broker.close(() => r()));
     await store.close();
     throw e;
@@ -85,6 +106,7 @@ export async function startRelayMQ(config: Config, log: Logger = createLogger(co
         const stopAccepting = closeListeners(listeners);
         await http.close();
         tracker.stop();
+        stats.stop();
         await new Promise<void>((r) => broker.close(() => r()));
         await stopAccepting;
         await store.close();

@@ -111,6 +111,7 @@ describe('session limits', () => {
     await new Promise((r) => setTimeout(r, 200));
     assert.deepEqual(slow.publishes.map((p) => p.payload), ['m0', 'm1', 'm2', 'm3', 'm4', 'm5', 'm6']);
     assert.equal(new Set(slow.publishes.map((p) => p.messageId)).size, 7);
+    assert.equal((await getData(relay, '/api/v2/metrics/1')).metrics['messages.dropped'], 3, 'the 3 over the queue limit');
     slow.destroy();
     await pub.endAsync();
   });

@@ -9,6 +9,8 @@ import { search_clients, get_client, kick_client, check_online } from './clients
 import { query_subscriptions, get_client_subscriptions } from './subscriptions.ts';
 import { get_routes, get_route } from './routes.ts';
 import { publish, subscribe, unsubscribe } from './mqtt.ts';
+import { list_stats, get_stats, get_stats_sum } from './stats.ts';
+import { list_metrics, get_metrics, get_metrics_sum, get_prometheus_metrics, get_prometheus_node_metrics, get_prometheus_metrics_sum } from './metrics.ts';
 
 /** Operations whose issue has not landed yet answer 501 in the envelope; nothing else does. */
 function pending<K extends OperationId>(id: K): Handler<K> {
@@ -30,13 +32,7 @@ export const handlers: Handlers = {
   node_plugin_config_reload: pending('node_plugin_config_reload'),
   node_plugin_load: pending('node_plugin_load'),
   node_plugin_unload: pending('node_plugin_unload'),
-  list_stats: pending('list_stats'),
-  get_stats: pending('get_stats'),
-  get_stats_sum: pending('get_stats_sum'),
-  list_metrics: pending('list_metrics'),
-  get_metrics: pending('get_metrics'),
-  get_metrics_sum: pending('get_metrics_sum'),
-  get_prometheus_metrics: pending('get_prometheus_metrics'),
-  get_prometheus_node_metrics: pending('get_prometheus_node_metrics'),
-  get_prometheus_metrics_sum: pending('get_prometheus_metrics_sum'),
+  list_stats, get_stats, get_stats_sum,
+  list_metrics, get_metrics, get_metrics_sum,
+  get_prometheus_metrics, get_prometheus_node_metrics, get_prometheus_metrics_sum,
 };

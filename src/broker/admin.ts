@@ -56,7 +56,7 @@ export class SessionAdmin {
     }
     if (!(await this.hooks.decide('authorizeSubscribe', offlineClient(rec), sub))) return false;
     await this.broker.persistence.addSubscriptions({ id: rec.clientid }, [sub]);
-    this.tracker.subscribed(rec, filter, qos);
+    this.tracker.subscribedOffline(rec, filter, qos);
     return true;
   }
 
@@ -66,11 +66,12 @@ export class SessionAdmin {
     const internal = toInternal(filter);
     const client = this.tracker.client(rec.clientid);
     if (client) {
+      // Aedes emits 'unsubscribe', so SessionTracker records the removal.
       await new Promise<void>((resolve) => client.unsubscribe({ unsubscriptions: [internal] } as never, () => resolve()));
     }
     // Aedes' client.unsubscribe without a messageId leaves the stored subscription behind.
     await this.broker.persistence.removeSubscriptions({ id: rec.clientid }, [internal]);
-    this.tracker.unsubscribed(rec, filter);
+    this.tracker.unsubscribedByApi(rec, filter);
     return true;
   }
 

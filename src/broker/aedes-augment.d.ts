@@ -3,7 +3,7 @@
 // node_modules/aedes/aedes.js or lib/client.js at that version.
 import 'aedes';
 import type { IncomingMessage } from 'node:http';
-import type { AedesPublishPacket, Subscription } from 'aedes';
+import type { AedesPublishPacket, PublishPacket, Subscription } from 'aedes';
 
 declare module 'aedes' {
   interface AedesPersistence {
@@ -27,6 +27,8 @@ declare module 'aedes' {
     persistence: AedesPersistence;
     connectedClients: number;
     opts: Record<string, unknown>;
+    /** Aedes publishes on a client's behalf (PUBLISH, will) with the client as second argument. */
+    publish(packet: PublishPacket, client: Client | null, callback: (error?: Error) => void): void;
   }
 
   interface Client {

@@ -7,6 +7,8 @@ import type { BrokerInfo, NodeInfo } from './node-info.ts';
 import type { ClientQuery, SubscriptionQuery } from './queries.ts';
 import type { PublishRequest } from './admin.ts';
 import type { Qos } from './sessions.ts';
+import type { Stats } from './stats.ts';
+import type { Metrics } from '../metrics/counter.ts';
 
 export type ClientInfo = components['schemas']['Client'];
 export type SubscriptionInfo = components['schemas']['Subscription'];
@@ -19,6 +21,8 @@ export interface ClusterNode {
   running(): boolean;
   brokerInfo(): Promise<BrokerInfo>;
   nodeInfo(): Promise<NodeInfo>;
+  stats(): Promise<Stats>;
+  metrics(): Promise<Metrics>;
 
   clients(query: ClientQuery, limit: number): Promise<ClientInfo[]>;
   client(clientid: string): Promise<ClientInfo | undefined>;

@@ -12,6 +12,8 @@ export const PACKET_TAG = Symbol('relaymq.packetTag');
 export interface PacketTag {
   /** Shared-subscription group key this delivery came from. */
   shared?: string;
+  /** Set when the source cannot be told from the packet (retained messages sent on subscribe). */
+  source?: import('./hooks.ts').MessageSource;
 }
 export type TaggedPacket = AedesPublishPacket & { [PACKET_TAG]?: PacketTag };
 
@@ -32,7 +34,8 @@ export interface Detached {
 }
 
 export class FlowControl {
-  private readonly flows = new WeakMap<Client, ClientFlow>();
+  // A Map, not a WeakMap: the stats add up every connected client. detach() removes entries.
+  private readonly flows = new Map<Client, ClientFlow>();
 
   constructor(
     private readonly broker: Aedes,
@@ -53,9 +56,24 @@ export class FlowControl {
     };
   }
 
-  /** Called by the forward hook: the packet really goes out to this client. */
-  forwarded(client: Client, packet: object): void {
-    this.flows.get(client)?.forwarded.add(packet);
+  /**
+   * Called by the forward hook: the packet really goes out to this client. A QoS 1/2 packet
+   * that did not pass through deliverQoS (Aedes resending a stored queue on reconnect) is
+   * in flight too from now on.
+   */
+  forwarded(client: Client, packet: TaggedPacket): void {
+    if (packet.qos === 0) return; // nothing to track (this runs for every delivery)
+    const flow = this.flows.get(client);
+    if (!flow) return;
+    flow.forwarded.add(packet);
+    if (typeof packet.messageId === 'number' && !flow.inflight.has(packet.messageId)) {
+      flow.inflight.set(packet.messageId, packet);
+    }
+  }
+
+  /** The in-flight packet with this identifier, if any. */
+  find(client: Client, messageId: number): TaggedPacket | undefined {
+    return this.flows.get(client)?.inflight.get(messageId);
   }
 
   /** A PUBACK, PUBCOMP or failed PUBREC for `messageId` arrived from the client. */
@@ -63,6 +81,17 @@ export class FlowControl {
     const flow = this.flows.get(client);
     if (!flow || !flow.inflight.delete(messageId)) return;
     this.drain(client, flow);
+  }
+
+  /** Totals over every connected client, for the stats. */
+  totals(): { inflight: number; queued: number } {
+    let inflight = 0;
+    let queued = 0;
+    for (const f of this.flows.values()) {
+      inflight += f.inflight.size;
+      queued += f.queue.length;
+    }
+    return { inflight, queued };
   }
 
   inflight(client: Client): number {

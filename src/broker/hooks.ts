@@ -4,10 +4,51 @@
 //
 // An authorization hook answers 'allow', 'deny' or 'ignore'; the first answer that is not
 // 'ignore' decides, in order of `priority` (lower first); when every hook ignores, the
-// request is allowed.
+// request is allowed. Events (`on`/`emit`) are notifications of what happened: counters,
+// web hooks and $SYS topics listen to them; a listener cannot change the outcome.
 import type { Aedes, AedesOptions, AedesPublishPacket, Client, ConnectPacket, PublishPacket, Subscription } from 'aedes';
 
 export type Verdict = 'allow' | 'deny' | 'ignore';
+
+/** Where a message came from, as RMQTT's metrics split them. */
+export type MessageSource = 'admin' | 'custom' | 'lastwill' | 'retain' | 'system' | 'bridge';
+
+/** A message as events report it. */
+export interface MessageInfo {
+  topic: string;
+  qos: number;
+  retain: boolean;
+  /** Shared with the broker: read it, never modify it. */
+  payload: Buffer;
+  /** The publishing client id (the HTTP API's `clientid` for admin messages), if any. */
+  from?: string;
+  source: MessageSource;
+}
+
+/** What happened, for listeners. Client ids and usernames are as the client sent them. */
+export interface BrokerEvents {
+  'client.connect': { clientid: string; username?: string; ip: string; proto_ver: number; keepalive: number; clean_start: boolean };
+  'client.authenticate': { clientid: string; username?: string; allowed: boolean };
+  'client.connack': { clientid: string; username?: string; code: number; authError: boolean; sessionPresent: boolean };
+  'client.connected': { clientid: string; username?: string; ip: string; proto_ver: number };
+  'client.disconnected': { clientid: string; username?: string; reason: string };
+  'client.handshaking.timeout': { ip: string };
+  'client.subscribe': { clientid: string; filter: string; qos: number };
+  'client.subscribe.check': { clientid: string; filter: string; allowed: boolean };
+  'client.subscribe.error': { clientid: string; filter: string; code: number };
+  'client.unsubscribe': { clientid: string; filter: string };
+  'client.publish.check': { clientid: string; topic: string; allowed: boolean };
+  'session.created': { clientid: string };
+  'session.resumed': { clientid: string };
+  'session.subscribed': { clientid: string; filter: string; qos: number };
+  'session.unsubscribed': { clientid: string; filter: string };
+  'session.terminated': { clientid: string; reason: string };
+  /** A message entered the broker for routing; `routed` is false when no subscription matched. */
+  'message.publish': { message: MessageInfo; routed: boolean };
+  'message.delivered': { clientid: string; message: MessageInfo };
+  'message.acked': { clientid: string; message: MessageInfo };
+  'message.dropped': { clientid?: string; message: MessageInfo; reason: string };
+}
 
 export interface AuthDenial {
   /** MQTT 5 reason code / 3.1.1 return code for the refusal, when not the default. */
@@ -27,6 +68,28 @@ export interface HookFns {
 }
 
 export class BrokerHooks {
+  private readonly listeners: { [K in keyof BrokerEvents]?: ((e: BrokerEvents[K]) => void)[] } = {};
+
+  /** Listens to an event; returns the function that stops listening. */
+  on<K extends keyof BrokerEvents>(event: K, fn: (e: BrokerEvents[K]) => void): () => void {
+    const list = (this.listeners[event] ??= []) as ((e: BrokerEvents[K]) => void)[];
+    list.push(fn);
+    return () => {
+      const i = list.indexOf(fn);
+      if (i >= 0) list.splice(i, 1);
+    };
+  }
+
+  /** Whether anyone listens (so that callers can skip building an event nobody reads). */
+  listened(event: keyof BrokerEvents): boolean {
+    return (this.listeners[event]?.length ?? 0) > 0;
+  }
+
+  emit<K extends keyof BrokerEvents>(event: K, e: BrokerEvents[K]): void {
+    const list = this.listeners[event] as ((e: BrokerEvents[K]) => void)[] | undefined;
+    if (list) for (const fn of list) fn(e);
+  }
+
   private readonly chains: { [K in keyof HookFns]: Hook<HookFns[K]>[] } = {
     connect: [], authenticate: [], authorizeSubscribe: [], authorizePublish: [], forward: [],
   };
@@ -62,16 +125,29 @@ export class BrokerHooks {
       },
       authenticate: (client, username, password, done) => {
         this.decide('authenticate', client, username, password).then((ok) => {
+          this.emit('client.authenticate', { clientid: client.id, username, allowed: ok });
           if (ok) return done(null, true);
           const err = Object.assign(new Error('not authorized'), { returnCode: 5 as const });
           done(err as Parameters<typeof done>[0], false);
         }, (e) => done(Object.assign(e as Error, { returnCode: 3 as const }) as Parameters<typeof done>[0], false));
       },
       authorizeSubscribe: (client, sub, done) => {
-        this.decide('authorizeSubscribe', client, sub).then((ok) => done(null, ok ? sub : null), (e) => done(e as Error));
+        this.decide('authorizeSubscribe', client, sub).then((ok) => {
+          this.emit('client.subscribe.check', { clientid: client.id, filter: sub.topic, allowed: ok });
+          done(null, ok ? sub : null);
+        }, (e) => done(e as Error));
       },
       authorizePublish: (client, packet, done) => {
-        this.decide('authorizePublish', client, packet).then((ok) => done(ok ? null : new Error('publish not authorized')), (e) => done(e as Error));
+        this.decide('authorizePublish', client, packet).then((ok) => {
+          if (client) this.emit('client.publish.check', { clientid: client.id, topic: packet.topic, allowed: ok });
+          if (!ok) {
+            this.emit('message.dropped', {
+              clientid: client?.id, reason: 'not authorized',
+              message: { topic: packet.topic, qos: packet.qos, retain: packet.retain, payload: packet.payload as Buffer, from: client?.id, source: 'custom' },
+            });
+          }
+          done(ok ? null : new Error('publish not authorized'));
+        }, (e) => done(e as Error));
       },
       authorizeForward: (client, packet) => {
         for (const { fn } of this.chains.forward) fn(client, packet);

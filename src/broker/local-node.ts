@@ -8,6 +8,8 @@ import type { SessionAdmin, PublishRequest } from './admin.ts';
 import type { Qos, SessionRecord } from './sessions.ts';
 import { findClients, findRoutes, findSubscriptions, type ClientQuery, type SubscriptionQuery } from './queries.ts';
 import { formatDateTime } from '../util/time.ts';
+import type { Stats, StatsCollector } from './stats.ts';
+import type { Metrics, MetricsCounter } from '../metrics/counter.ts';
 
 export interface SessionLimits {
   maxInflight: number;
@@ -22,6 +24,8 @@ export class LocalNode implements ClusterNode {
     private readonly tracker: SessionTracker,
     private readonly admin: SessionAdmin,
     private readonly limits: SessionLimits,
+    private readonly statsCollector: StatsCollector,
+    private readonly counter: MetricsCounter,
   ) {}
 
   get id() { return this.identity.id; }
@@ -38,6 +42,14 @@ export class LocalNode implements ClusterNode {
 
   async nodeInfo(): Promise<NodeInfo> {
     return nodeInfo(this.identity, this.running(), this.broker.connectedClients);
+  }
+
+  stats(): Promise<Stats> {
+    return this.statsCollector.read();
+  }
+
+  async metrics(): Promise<Metrics> {
+    return this.counter.snapshot();
   }
 
   async clients(query: ClientQuery, limit: number): Promise<ClientInfo[]> {

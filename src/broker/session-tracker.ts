@@ -19,6 +19,8 @@ export interface TrackerLimits {
 
 /** MQTT 5 reason code of a server-initiated disconnect for an administrative action. */
 const ADMINISTRATIVE_ACTION = 0x98;
+/** CONNACK codes that refuse credentials: MQTT 3 bad username/password, not authorized; MQTT 5 0x86, 0x87, 0x8C. */
+const AUTH_ERRORS = new Set([4, 5, 0x86, 0x87, 0x8c]);
 const NEVER_EXPIRES = 0xffffffff;
 
 export class SessionTracker {
@@ -30,6 +32,7 @@ export class SessionTracker {
   private readonly expiryTimers = new Map<string, NodeJS.Timeout>();
   private readonly resume = new ResumeGuard();
   private shuttingDown = false;
+  private hooks!: BrokerHooks;
 
   constructor(
     private readonly broker: Aedes,
@@ -41,8 +44,13 @@ export class SessionTracker {
 
   /** Installs the hooks and event listeners. */
   install(hooks: BrokerHooks): void {
+    this.hooks = hooks;
     hooks.add('connect', (client, packet) => {
       this.connects.set(client, packet);
+      hooks.emit('client.connect', {
+        clientid: packet.clientId, username: packet.username, ip: socketOf(client).remoteAddress,
+        proto_ver: packet.protocolVersion ?? 4, keepalive: packet.keepalive ?? 0, clean_start: packet.clean !== false,
+      });
       this.resume.connecting(client, packet, this.registry.get(packet.clientId)?.persistent === true);
     });
     hooks.add('authorizeSubscribe', async (client, sub) => this.checkSubscribe(client, sub), 10);
@@ -58,11 +66,11 @@ export class SessionTracker {
     b.on('unsubscribe', (topics, client) => this.onUnsubscribe(topics, client));
     b.on('keepaliveTimeout', (client) => this.reasons.set(client, 'keepalive timeout'));
     b.on('clientDisconnect', (client) => this.onDisconnect(client));
-    b.on('sessionExpired', (client) => { if (!this.live.has(client.id)) this.forget(client.id); });
+    b.on('sessionExpired', (client) => { if (!this.live.has(client.id)) this.forget(client.id, 'expired'); });
   }
 
   /** Prepares a new connection: flow control, and the packet listener that runs before Aedes'. */
-  attach(client: Client): Client {
+  attach(client: Client): void {
     this.flow.attach(client);
     this.resume.attach(client);
     client._parser.prependListener('packet', (packet: { cmd: string; messageId?: number; reasonCode?: number; subscriptions?: Subscription[]; unsubscriptions?: string[] }) => {
@@ -85,7 +93,6 @@ export class SessionTracker {
           break;
       }
     });
-    return client;
   }
 
   /** The live connection of a client id on this node, if any. */
@@ -98,7 +105,20 @@ export class SessionTracker {
     return client ? { inflight: this.flow.inflight(client), queued: this.flow.queued(client) } : { inflight: 0, queued: 0 };
   }
 
-  /** Records a subscription added outside MQTT (HTTP API) so that it is listed and routed. */
+  /** A subscription the HTTP API added to an offline session. */
+  subscribedOffline(rec: SessionRecord, filter: string, qos: Qos): void {
+    this.subscribed(rec, filter, qos);
+    this.hooks.emit('session.subscribed', { clientid: rec.clientid, filter, qos });
+  }
+
+  /** A subscription the HTTP API removed; true when the session had it. */
+  unsubscribedByApi(rec: SessionRecord, filter: string): boolean {
+    const removed = this.unsubscribed(rec, filter);
+    if (removed) this.hooks.emit('session.unsubscribed', { clientid: rec.clientid, filter });
+    return removed;
+  }
+
+  /** Records a subscription so that it is listed and routed (and joins its shared group). */
   subscribed(rec: SessionRecord, filter: string, qos: Qos): void {
     this.registry.setSubscription(rec, filter, qos);
     const s = parseShared(filter);
@@ -126,7 +146,7 @@ export class SessionTracker {
       });
     }
     await this.wipe(clientid);
-    this.forget(clientid);
+    this.forget(clientid, 'kicked');
   }
 
   private checkSubscribe(client: Client, sub: Subscription): 'deny' | 'ignore' {
@@ -144,9 +164,12 @@ export class SessionTracker {
   }
 
   private onConnack(connack: { returnCode?: number; reasonCode?: number; sessionPresent: boolean }, client: Client): void {
-    if ((connack.reasonCode ?? connack.returnCode ?? 0) !== 0) return;
+    const code = connack.reasonCode ?? connack.returnCode ?? 0;
     const packet = this.connects.get(client);
-    if (!packet) return;
+    this.hooks.emit('client.connack', {
+      clientid: packet?.clientId ?? client.id ?? '', username: packet?.username, code, authError: AUTH_ERRORS.has(code), sessionPresent: connack.sessionPresent,
+    });
+    if (code !== 0 || !packet) return;
     this.cancelExpiry(client.id);
     const now = Date.now();
     const prev = this.registry.get(client.id);
@@ -175,6 +198,8 @@ export class SessionTracker {
     if (!resumed && prev) this.dropShared(prev);
     this.registry.put(rec);
     this.live.set(client.id, client);
+    this.hooks.emit(resumed ? 'session.resumed' : 'session.created', { clientid: client.id });
+    this.hooks.emit('client.connected', { clientid: client.id, username: packet.username, ip: rec.ip_address, proto_ver: rec.proto_ver });
   }
 
   /** After CONNACK, Aedes has restored the stored subscriptions into client.subscriptions. */
@@ -188,9 +213,14 @@ export class SessionTracker {
     this.approved.delete(client);
     const rec = this.registry.get(client.id);
     for (const s of subs) {
+      const filter = fromInternal(s.topic);
       if (s.qos < 0x80) {
-        if (rec) this.subscribed(rec, fromInternal(s.topic), s.qos as Qos);
-      } else if (!client.clean && !(s.topic in client.subscriptions)) {
+        if (rec) this.subscribed(rec, filter, s.qos as Qos);
+        this.hooks.emit('session.subscribed', { clientid: client.id, filter, qos: s.qos });
+        continue;
+      }
+      this.hooks.emit('client.subscribe.error', { clientid: client.id, filter, code: s.qos });
+      if (!client.clean && !(s.topic in client.subscriptions)) {
         // Aedes writes every filter of the SUBSCRIBE to persistence, refused ones too.
         this.broker.persistence.removeSubscriptions(client, [s.topic]).catch(() => {});
       }
@@ -199,7 +229,11 @@ export class SessionTracker {
 
   private onUnsubscribe(topics: string[], client: Client): void {
     const rec = this.registry.get(client.id);
-    if (rec) for (const t of topics) this.unsubscribed(rec, fromInternal(t));
+    if (!rec) return;
+    for (const t of topics) {
+      const filter = fromInternal(t);
+      if (this.unsubscribed(rec, filter)) this.hooks.emit('session.unsubscribed', { clientid: client.id, filter });
+    }
   }
 
   private onDisconnect(client: Client): void {
@@ -207,6 +241,9 @@ export class SessionTracker {
     if (this.live.get(client.id) !== client) return;
     this.live.delete(client.id);
     const rec = this.registry.get(client.id);
+    const reason = this.shuttingDown ? 'server shutting down'
+      : this.reasons.get(client) ?? ((this.broker as unknown as { _takingOver: Set<string> })._takingOver.has(client.id) ? 'taken over' : 'connection closed');
+    this.hooks.emit('client.disconnected', { clientid: client.id, username: rec?.username ?? undefined, reason });
     // Shared-subscription messages it held go to another member. For a persistent session,
     // Aedes stored every other QoS 1/2 message before delivery: they wait there for its return.
     this.shared.redeliver(client.id, [...detached.unacked, ...detached.queued]);
@@ -217,13 +254,12 @@ export class SessionTracker {
     }
     if (!rec) return;
     if (!rec.persistent) {
-      this.forget(client.id);
+      this.forget(client.id, reason);
       return;
     }
     rec.connected = false;
     rec.disconnected_at = Date.now();
-    rec.disconnected_reason = this.shuttingDown ? 'server shutting down'
-      : this.reasons.get(client) ?? ((this.broker as unknown as { _takingOver: Set<string> })._takingOver.has(client.id) ? 'taken over' : 'connection closed');
+    rec.disconnected_reason = reason;
     this.registry.changed(rec);
     if (client.version !== 5) this.scheduleExpiry(client.id, this.limits.v3SessionExpiry);
     else if (rec.expiry_interval !== NEVER_EXPIRES) this.scheduleExpiry(client.id, rec.expiry_interval + 1); // Aedes expires it first
@@ -235,7 +271,7 @@ export class SessionTracker {
     const t = setTimeout(() => {
       this.expiryTimers.delete(clientid);
       if (this.live.has(clientid)) return;
-      this.wipe(clientid).finally(() => this.forget(clientid));
+      this.wipe(clientid).finally(() => this.forget(clientid, 'expired'));
     }, Math.min(seconds * 1000, 2 ** 31 - 1));
     t.unref();
     this.expiryTimers.set(clientid, t);
@@ -247,10 +283,12 @@ export class SessionTracker {
   }
 
   /** Removes the session from the registry and from shared-subscription groups. */
-  private forget(clientid: string): void {
+  private forget(clientid: string, reason?: string): void {
     this.cancelExpiry(clientid);
     const rec = this.registry.delete(clientid);
-    if (rec) this.dropShared(rec);
+    if (!rec) return;
+    this.dropShared(rec);
+    if (reason) this.hooks.emit('session.terminated', { clientid, reason });
   }
 
   private dropShared(rec: SessionRecord): void {
@@ -299,7 +337,7 @@ export class SessionTracker {
       if (rec.proto_ver !== 5 && lifetime === 0) continue;
       const left = Math.ceil(lifetime - (now - (rec.disconnected_at ?? now)) / 1000);
       if (left > 0) this.scheduleExpiry(rec.clientid, left);
-      else await this.wipe(rec.clientid).finally(() => this.forget(rec.clientid));
+      else await this.wipe(rec.clientid).finally(() => this.forget(rec.clientid, 'expired'));
     }
   }
 

@@ -4,6 +4,7 @@
 // It also keeps the route index (topic filter → number of subscribing sessions), updated with
 // every subscription change, so routes and topic matching never scan all sessions.
 import { parseShared } from './topics.ts';
+import { RouteIndex } from './route-index.ts';
 
 export type Qos = 0 | 1 | 2;
 
@@ -53,7 +54,7 @@ export class SessionRegistry {
   private readonly sessions = new Map<string, SessionRecord>();
 
   constructor(private readonly sink: SessionSink = { save() {}, delete() {} }) {}
-  private readonly routes = new Map<string, number>();
+  readonly routes = new RouteIndex();
   private sharedCount = 0;
   private subscriptionCount = 0;
 
@@ -109,7 +110,7 @@ export class SessionRegistry {
 
   /** Topic filters with at least one subscriber (shared filters by their inner filter). */
   routeFilters(): IterableIterator<string> {
-    return this.routes.keys();
+    return this.routes.filters();
   }
 
   counts(): { subscriptions: number; shared: number; routes: number } {
@@ -123,9 +124,8 @@ export class SessionRegistry {
   private indexFilter(filter: string, delta: 1 | -1): void {
     const shared = parseShared(filter);
     const route = shared ? shared.filter : filter;
-    const n = (this.routes.get(route) ?? 0) + delta;
-    if (n > 0) this.routes.set(route, n);
-    else this.routes.delete(route);
+    if (delta > 0) this.routes.add(route);
+    else this.routes.remove(route);
     this.subscriptionCount += delta;
     if (shared) this.sharedCount += delta;
   }

@@ -79,7 +79,8 @@ export class SharedSubscriptions {
         return;
       }
     }
-    this.onNoMember(packet);
+    // A QoS 0 message nobody can take now is simply not delivered, as for any offline session.
+    if (packet.qos > 0) this.onNoMember(packet);
     cb();
   }
 

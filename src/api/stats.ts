@@ -1,0 +1,30 @@
+// Tag "stats": gauges of the nodes, with their historical maximum.
+import type { Handler } from './types.ts';
+import { requireNode } from './nodes-common.ts';
+import type { ClusterNode } from '../broker/cluster.ts';
+
+const status = (n: ClusterNode) => (n.running() ? 'Running' as const : 'Stopped' as const);
+
+async function nodeStats(n: ClusterNode) {
+  return { node: { id: n.id, name: n.name, status: status(n) }, stats: await n.stats() };
+}
+
+/** Adds up records of numbers key by key. */
+export function sum<T extends object>(records: T[]): T {
+  const out: Record<string, number> = {};
+  for (const r of records) for (const [k, v] of Object.entries(r)) out[k] = (out[k] ?? 0) + (v as number);
+  return out as T;
+}
+
+export const list_stats: Handler<'list_stats'> = async (_req, ctx) =>
+  Promise.all((await ctx.cluster.nodes()).map(nodeStats));
+
+export const get_stats: Handler<'get_stats'> = async (req, ctx) => nodeStats(await requireNode(ctx, req.params.node));
+
+export const get_stats_sum: Handler<'get_stats_sum'> = async (_req, ctx) => {
+  const nodes = await ctx.cluster.nodes();
+  return {
+    nodes: Object.fromEntries(nodes.map((n) => [String(n.id), { name: n.name, status: status(n) }])),
+    stats: sum(await Promise.all(nodes.map((n) => n.stats()))),
+  };
+};

@@ -1,0 +1,49 @@
+// Connections in their handshake: open but not yet answered with a CONNACK (`handshakings`),
+// of which those whose CONNECT is being processed (`handshakings_active`), and the rate of
+// CONNECT packets (`handshakings_rate`: CONNECTs received during the last 1000 ms).
+import type { Aedes, Client } from 'aedes';
+import type { BrokerHooks } from './hooks.ts';
+
+export class Handshakes {
+  private readonly open = new Set<Client>();
+  private readonly active = new Set<Client>();
+  /** Arrival times of recent CONNECTs (at most one second's worth). */
+  private recent: number[] = [];
+
+  install(broker: Aedes, hooks: BrokerHooks): void {
+    hooks.add('connect', (client) => {
+      this.active.add(client);
+      this.recent.push(Date.now());
+      this.prune();
+    });
+    broker.on('connackSent', (_connack, client) => this.done(client));
+    broker.on('connectionError', (client, err) => {
+      if (/connect did not arrive in time/.test(err.message)) {
+        const sock = (client.req?.socket ?? client.conn) as { remoteAddress?: string };
+        hooks.emit('client.handshaking.timeout', { ip: sock.remoteAddress ?? '' });
+      }
+    });
+  }
+
+  attach(client: Client): void {
+    this.open.add(client);
+    client.conn.once('close', () => this.done(client));
+  }
+
+  counts(): { handshakings: number; active: number; rate: number } {
+    this.prune();
+    return { handshakings: this.open.size, active: this.active.size, rate: this.recent.length };
+  }
+
+  private done(client: Client): void {
+    this.open.delete(client);
+    this.active.delete(client);
+  }
+
+  private prune(): void {
+    const since = Date.now() - 1000;
+    let i = 0;
+    while (i < this.recent.length && this.recent[i] <= since) i++;
+    if (i) this.recent = this.recent.slice(i);
+  }
+}

@@ -1,0 +1,45 @@
+// Prometheus text (exposition format 0.0.4) for /metrics/prometheus*, through prom-client:
+// gauges rmqtt_metrics, rmqtt_nodes and rmqtt_stats with labels `item` and `node`, as RMQTT
+// writes them. A registry is built per scrape: scrapes never share state, so concurrent ones
+// cannot interleave (its cost is measured by `npm run bench -- prometheus`).
+import { Gauge, Registry } from 'prom-client';
+import type { NodeInfo } from '../broker/node-info.ts';
+
+export interface NodeFigures {
+  id: number;
+  metrics: object;
+  stats: object;
+  node: NodeInfo;
+}
+
+const NODE_ITEMS = ['disk_free', 'disk_total', 'load1', 'load15', 'load5', 'memory_free', 'memory_total', 'memory_used', 'running'] as const;
+
+function nodeItems(n: NodeInfo): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const k of NODE_ITEMS) out[k] = k === 'running' ? (n.running ? 1 : 0) : n[k];
+  return out;
+}
+
+/** `perNode`: a series per node; `all`: the `node="all"` sum of the given nodes. */
+export async function renderPrometheus(nodes: NodeFigures[], opts: { perNode: boolean; all: boolean }): Promise<string> {
+  const registry = new Registry();
+  const families: [string, string, (f: NodeFigures) => Record<string, number>][] = [
+    ['rmqtt_metrics', 'All metrics data', (f) => f.metrics as Record<string, number>],
+    ['rmqtt_nodes', 'All nodes status', (f) => nodeItems(f.node)],
+    ['rmqtt_stats', 'All status data', (f) => f.stats as Record<string, number>],
+  ];
+  for (const [name, help, pick] of families) {
+    const gauge = new Gauge({ name, help, labelNames: ['item', 'node'], registers: [registry] });
+    const perNode = nodes.map((f) => [String(f.id), pick(f)] as const);
+    const items = [...new Set(perNode.flatMap(([, values]) => Object.keys(values)))].sort();
+    for (const item of items) {
+      let sum = 0;
+      for (const [node, values] of perNode) {
+        sum += values[item] ?? 0;
+        if (opts.perNode) gauge.set({ item, node }, values[item] ?? 0);
+      }
+      if (opts.all) gauge.set({ item, node: 'all' }, sum);
+    }
+  }
+  return registry.metrics();
+}
