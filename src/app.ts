@@ -1,8 +1,8 @@
-// relaymq assembled: config → hooks, Aedes broker, session tracking and listeners → Cluster →
-// HTTP API. Used by the CLI (src/main.ts) and by the tests, which start real instances on
-// ephemeral ports.
+// relaymq assembled: config → store, hooks, Aedes broker, session tracking → Cluster →
+// plugins (the HTTP API, counters, ACL… are plugins) → MQTT listeners. Used by the CLI
+// (src/main.ts) and by the tests, which start real instances on ephemeral ports.
 import type { Aedes } from 'aedes';
-import { createBroker, startListeners, closeListeners, boundPort } from './broker/broker.ts';
+import { createBroker, startListeners, closeListeners, boundPort, type MqttListeners } from './broker/broker.ts';
 import { BrokerHooks } from './broker/hooks.ts';
 import { SessionRegistry } from './broker/sessions.ts';
 import { FlowControl } from './broker/flow-control.ts';
@@ -10,27 +10,31 @@ import { SharedSubscriptions } from './broker/shared-subscriptions.ts';
 import { SessionTracker } from './broker/session-tracker.ts';
 import { SessionAdmin } from './broker/admin.ts';
 import { advertiseSharedSubscriptions } from './broker/connack.ts';
-import { LocalCluster } from './broker/cluster.ts';
+import { LocalCluster, type Cluster } from './broker/cluster.ts';
 import { LocalNode } from './broker/local-node.ts';
-import { createBackend } from './api/backend.ts';
-import { startHttpApi, type HttpApi } from './api/server.ts';
-import { handlers } from './api/handlers.ts';
-import { SPEC_PATH } from './api/spec.ts';
-import { createLogger, type Logger } from './util/log.ts';
-import { parseDurationSeconds } from './util/time.ts';
-import type { Config } from './config/load.ts';
-import { openStore } from './persistence/open.ts';
 import { MessageObserver } from './broker/message-observer.ts';
 import { Handshakes } from './broker/handshakes.ts';
 import { StatsCollector } from './broker/stats.ts';
+import { socketOf } from './broker/client-info.ts';
+import { fromInternal, parseShared } from './broker/topics.ts';
 import { MetricsCounter } from './metrics/counter.ts';
+import { openStore } from './persistence/open.ts';
+import { PluginManager } from './plugins/manager.ts';
+import { PLUGINS } from './plugins/index.ts';
+import type { PluginContext } from './plugins/plugin.ts';
+import type { HttpApi } from './api/server.ts';
+import { ConfigError, type Config } from './config/load.ts';
+import { createLogger, type Logger } from './util/log.ts';
+import { parseDurationSeconds } from './util/time.ts';
 
 export interface RelayMQ {
   config: Config;
   broker: Aedes;
   hooks: BrokerHooks;
+  plugins: PluginManager;
   log: Logger;
-  ports: { mqtt?: number; ws?: number; http: number };
+  /** Bound ports; `http` is absent while the rmqtt-http-api plugin is not loaded. */
+  readonly ports: { mqtt?: number; ws?: number; http?: number };
   close(): Promise<void>;
 }
 
@@ -38,6 +42,8 @@ export async function startRelayMQ(config: Config, log: Logger = createLogger(co
   const startedAt = Date.now();
   const { mqtt, node: nodeCfg } = config.broker;
   const limits = { maxInflight: mqtt.max_inflight, maxQueue: mqtt.max_mqueue_len, maxSubscriptions: mqtt.max_subscriptions };
+  const unknown = config.broker.plugins.default_startups.filter((n) => !PLUGINS.some((p) => p.name === n));
+  if (unknown.length) throw new ConfigError(`${config.file}: key 'plugins.default_startups' names unknown plugins: ${unknown.join(', ')}`);
 
   advertiseSharedSubscriptions();
   const hooks = new BrokerHooks();
@@ -53,64 +59,68 @@ export async function startRelayMQ(config: Config, log: Logger = createLogger(co
   const flow = new FlowControl(broker, { maxInflight: limits.maxInflight, maxQueue: limits.maxQueue },
     (client, packet, reason) => hooks.emit('message.dropped', { clientid: client.id, message: observer.info(packet), reason }));
   const observer = new MessageObserver(broker, hooks, registry.routes, flow);
-  observer.install();
-  await observer.loadRetained();
   const shared = new SharedSubscriptions(broker, registry, mqtt.shared_subscription_strategy,
     (packet) => hooks.emit('message.dropped', { message: observer.info(packet), reason: 'no shared subscriber' }));
   const handshakes = new Handshakes();
-  handshakes.install(broker, hooks);
   const tracker = new SessionTracker(broker, registry, flow, shared, {
     maxSubscriptions: limits.maxSubscriptions,
     v3SessionExpiry: parseDurationSeconds(mqtt.session_expiry_interval),
   });
-  tracker.install(hooks);
-  await tracker.restore(await store.sessions.load());
-  const admin = new SessionAdmin(broker, hooks, tracker, nodeCfg.id);
   const stats = new StatsCollector(broker, registry, flow, handshakes, observer);
-  stats.start(hooks);
   const counter = new MetricsCounter();
-  counter.start(hooks);
+  const ctx: PluginContext = {
+    hooks, broker, registry, log, config,
+    cluster: undefined as unknown as Cluster, // set below, once the node exists
+    identity: (client) => ({ clientid: client.id, username: registry.get(client.id)?.username ?? undefined, ip: socketOf(client).remoteAddress }),
+    filterOf: (topic) => { const t = fromInternal(topic); return parseShared(t)?.filter ?? t; },
+    services: { counter },
+  };
+  const plugins = new PluginManager(PLUGINS, config.broker.plugins.dir, ctx);
   const node = new LocalNode({ id: nodeCfg.id, name: nodeCfg.name, startedAt, dataDir: config.broker.persistence.data_dir },
-    broker, tracker, admin, limits, stats, counter);
-  const cluster = new LocalCluster(node);
+    broker, tracker, new SessionAdmin(broker, hooks, tracker, nodeCfg.id), limits, stats, counter, plugins);
+  ctx.cluster = new LocalCluster(node);
 
-  const settings = config.httpApi;
-  const backend = await createBackend(SPEC_PATH, handlers, () => settings.http_bearer_token);
-  // Per connection: handshake tracking, then SessionTracker (flow control and its packet
-  // listener), then MessageObserver, whose packet listener must run before the tracker's.
-  const listeners = await startListeners((conn, req) => {
-    const client = broker.handle(conn, req);
-    handshakes.attach(client);
-    tracker.attach(client);
-    observer.attach(client);
-  }, config.broker, log);
-  let http: HttpApi;
-  try {
-    http = await startHttpApi(backend, { cluster, settings: () => settings, log, endpoints: backend.endpoints }, settings.http_laddr);
-  } catch (e) {
-    await closeListeners(listeners);
+  let listeners: MqttListeners = {};
+  const shutdown = async () => {
+    const stopAccepting = closeListeners(listeners);
+    await (ctx.services.http as HttpApi | undefined)?.close();
     tracker.stop();
     stats.stop();
     await new Promise<void>((r) => broker.close(() => r()));
+    await plugins.stopAll();
+    await stopAccepting;
     await store.close();
+  };
+  try {
+    observer.install();
+    await observer.loadRetained();
+    handshakes.install(broker, hooks);
+    tracker.install(hooks);
+    await tracker.restore(await store.sessions.load());
+    stats.start(hooks);
+    for (const name of config.broker.plugins.default_startups) await plugins.load(name);
+    // Per connection: handshake tracking, then SessionTracker (flow control and its packet
+    // listener), then MessageObserver, whose packet listener must run before the tracker's.
+    listeners = await startListeners((conn, req) => {
+      const client = broker.handle(conn, req);
+      handshakes.attach(client);
+      tracker.attach(client);
+      observer.attach(client);
+    }, config.broker, log);
+  } catch (e) {
+    await shutdown();
     throw e;
   }
-  log.info({ node: nodeCfg.name, http: settings.http_laddr }, 'relaymq started');
+  log.info({ node: nodeCfg.name, plugins: config.broker.plugins.default_startups }, 'relaymq started');
 
   let closing: Promise<void> | undefined;
   return {
-    config, broker, hooks, log,
-    ports: { mqtt: boundPort(listeners.tcp), ws: boundPort(listeners.ws), http: http.port },
+    config, broker, hooks, plugins, log,
+    get ports() {
+      return { mqtt: boundPort(listeners.tcp), ws: boundPort(listeners.ws), http: (ctx.services.http as HttpApi | undefined)?.port };
+    },
     close() {
-      closing ??= (async () => {
-        const stopAccepting = closeListeners(listeners);
-        await http.close();
-        tracker.stop();
-        stats.stop();
-        await new Promise<void>((r) => broker.close(() => r()));
-        await stopAccepting;
-        await store.close();
-      })();
+      closing ??= shutdown();
       return closing;
     },
   };

@@ -45,7 +45,7 @@ async function main(): Promise<number> {
     return 1;
   }
   const { ports, config } = relay;
-  process.stdout.write(`relaymq ${VERSION} node ${config.broker.node.name}: MQTT tcp ${ports.mqtt ?? 'off'}, ws ${ports.ws ?? 'off'}, HTTP API ${ports.http}\n`);
+  process.stdout.write(`relaymq ${VERSION} node ${config.broker.node.name}: MQTT tcp ${ports.mqtt ?? 'off'}, ws ${ports.ws ?? 'off'}, HTTP API ${ports.http ?? 'off'}\n`);
 
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {

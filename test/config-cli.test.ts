@@ -25,7 +25,7 @@ describe('config', () => {
     assert.equal(c.broker.listener.tcp.addr, '0.0.0.0:1883');
     assert.equal(c.broker.listener.ws.addr, '0.0.0.0:8080');
     assert.equal(c.broker.listener.ws.path, '/mqtt');
-    assert.deepEqual(c.httpApi, { workers: 1, max_row_limit: 10000, http_laddr: '0.0.0.0:6060', http_request_log: false, message_expiry_interval: '5m' });
+    assert.deepEqual(c.broker.plugins.default_startups, ['rmqtt-acl', 'rmqtt-counter', 'rmqtt-http-api']);
   });
 
   test('an empty file means every default', () => {
@@ -33,7 +33,6 @@ describe('config', () => {
     assert.equal(c.broker.mqtt.max_inflight, 16);
     assert.equal(c.broker.mqtt.max_mqueue_len, 1000);
     assert.equal(c.broker.mqtt.session_expiry_interval, '2h');
-    assert.equal(c.httpApi.max_row_limit, 10000);
   });
 
   const bad: [string, string, string | undefined, RegExp][] = [
@@ -42,8 +41,6 @@ describe('config', () => {
     ['out of range', '[mqtt]\nmax_inflight = 0\n', undefined, /key 'mqtt\.max_inflight' must be >= 1/],
     ['bad duration', '[mqtt]\nsession_expiry_interval = "2 hours"\n', undefined, /key 'mqtt\.session_expiry_interval' must match pattern/],
     ['bad TOML', '[node\n', undefined, /relaymq\.toml: invalid TOML/],
-    ['bad plugin key', '', 'max_row_limit = 0\n', /rmqtt-http-api\.toml: key 'max_row_limit' must be >= 1/],
-    ['unknown plugin key', '', 'http_port = 1\n', /rmqtt-http-api\.toml: unknown key 'http_port'/],
   ];
   for (const [what, main, plugin, msg] of bad) {
     test(`${what} → one ConfigError naming file and key`, () => {
@@ -63,6 +60,18 @@ describe('relaymq command', () => {
     assert.equal(version.status, 0);
     assert.match(version.stdout, /^relaymq\/\d+\.\d+\.\d+\n$/);
   });
+
+  for (const [what, plugin, msg] of [
+    ['a bad plugin value', 'max_row_limit = 0\n', /rmqtt-http-api\.toml: key 'max_row_limit' must be >= 1/],
+    ['an unknown plugin key', 'http_port = 1\n', /rmqtt-http-api\.toml: unknown key 'http_port'/],
+  ] as const) {
+    test(`${what} in a plugin started at boot stops startup with one line`, () => {
+      const r = spawnSync(process.execPath, [...CLI, '--config', tempConfig('[listener.tcp]\naddr = "127.0.0.1:0"\n[listener.ws]\nenable = false\n[persistence]\ntype = "memory"\n', plugin)], { encoding: 'utf8', timeout: 20_000 });
+      assert.equal(r.status, 1, r.stderr);
+      assert.equal(r.stderr.trim().split('\n').length, 1);
+      assert.match(r.stderr, msg);
+    });
+  }
 
   test('a bad config stops startup with exit 1 and one line on stderr', () => {
     const r = spawnSync(process.execPath, [...CLI, '--config', tempConfig('[listener.tcp]\naddr = "nowhere"\n')], { encoding: 'utf8', timeout: 20_000 });

@@ -54,7 +54,7 @@ export function http(relay: RelayMQ, method: string, path: string, opts: {
   const headers: Record<string, string> = { ...(opts.body !== undefined ? { 'content-type': 'application/json' } : {}), ...opts.headers };
   if (payload !== undefined && !opts.chunked) headers['content-length'] = String(Buffer.byteLength(payload));
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port: relay.ports.http, method, path, headers, timeout: 10_000 }, (res) => {
+    const req = request({ host: '127.0.0.1', port: relay.ports.http!, method, path, headers, timeout: 10_000 }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c) => chunks.push(c));
       res.on('end', () => {

@@ -27,10 +27,10 @@ describe('metrics and stats', () => {
 
   before(async () => {
     relay = await startTestRelay();
-    // The internal hook API, as the auth and ACL plugins use it.
-    relay.hooks.add('authenticate', async (_c, username) => (username === 'bad' ? 'deny' : 'ignore'));
-    relay.hooks.add('authorizePublish', async (_c, p) => (p.topic.startsWith('forbidden/') ? 'deny' : 'ignore'));
-    relay.hooks.add('authorizeSubscribe', async (_c, s) => (s.topic.startsWith('secret/') ? 'deny' : 'ignore'));
+    // The internal hook API, as the auth and ACL plugins use it (ahead of rmqtt-acl's rules).
+    relay.hooks.add('authenticate', async (_c, username) => (username === 'bad' ? 'deny' : 'ignore'), 10);
+    relay.hooks.add('authorizePublish', async (_c, p) => (p.topic.startsWith('forbidden/') ? 'deny' : 'ignore'), 10);
+    relay.hooks.add('authorizeSubscribe', async (_c, s) => (s.topic.startsWith('secret/') ? 'deny' : 'ignore'), 10);
 
     sub = await connectClient(relay, { clientId: 'obs', protocolVersion: 5 });
     const inbox = collect(sub);

@@ -31,5 +31,3 @@ export const PayloadTooLarge = defineError('PayloadTooLarge', 413, (limit: numbe
 export const UnsupportedMediaType = defineError('UnsupportedMediaType', 415,
   (got: string) => `content-type must be application/json, got '${got}'`);
 export const InternalError = defineError('InternalError', 500, () => 'internal server error');
-/** Only for operations whose issue has not landed yet; see src/api/handlers.ts. */
-export const NotImplemented = defineError('NotImplemented', 501, (operationId: string) => `operation '${operationId}' is not implemented yet`);

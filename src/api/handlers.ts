@@ -1,7 +1,7 @@
 // The handler of every operation of spec/openapi.yaml, keyed by operationId. The `Handlers`
 // type makes a missing one a compile error; createBackend also refuses to start without it.
-import type { Handler, Handlers, OperationId } from './types.ts';
-import { NotImplemented } from './errors.ts';
+// One module per API tag.
+import type { Handlers } from './types.ts';
 import { list_apis } from './endpoints.ts';
 import { list_brokers, get_brokers } from './brokers.ts';
 import { list_nodes, get_nodes } from './nodes.ts';
@@ -10,12 +10,8 @@ import { query_subscriptions, get_client_subscriptions } from './subscriptions.t
 import { get_routes, get_route } from './routes.ts';
 import { publish, subscribe, unsubscribe } from './mqtt.ts';
 import { list_stats, get_stats, get_stats_sum } from './stats.ts';
+import { all_plugins, node_plugins, node_plugin_info, node_plugin_config, node_plugin_config_reload, node_plugin_load, node_plugin_unload } from './plugins.ts';
 import { list_metrics, get_metrics, get_metrics_sum, get_prometheus_metrics, get_prometheus_node_metrics, get_prometheus_metrics_sum } from './metrics.ts';
-
-/** Operations whose issue has not landed yet answer 501 in the envelope; nothing else does. */
-function pending<K extends OperationId>(id: K): Handler<K> {
-  return async () => { throw new NotImplemented(id); };
-}
 
 export const handlers: Handlers = {
   list_apis,
@@ -25,13 +21,7 @@ export const handlers: Handlers = {
   query_subscriptions, get_client_subscriptions,
   get_routes, get_route,
   publish, subscribe, unsubscribe,
-  all_plugins: pending('all_plugins'),
-  node_plugins: pending('node_plugins'),
-  node_plugin_info: pending('node_plugin_info'),
-  node_plugin_config: pending('node_plugin_config'),
-  node_plugin_config_reload: pending('node_plugin_config_reload'),
-  node_plugin_load: pending('node_plugin_load'),
-  node_plugin_unload: pending('node_plugin_unload'),
+  all_plugins, node_plugins, node_plugin_info, node_plugin_config, node_plugin_config_reload, node_plugin_load, node_plugin_unload,
   list_stats, get_stats, get_stats_sum,
   list_metrics, get_metrics, get_metrics_sum,
   get_prometheus_metrics, get_prometheus_node_metrics, get_prometheus_metrics_sum,

@@ -16,7 +16,8 @@ export const MAX_BODY_BYTES = 1024 * 1024;
 export interface HttpApi {
   server: Server;
   port: number;
-  close(): Promise<void>;
+  /** Stops listening; `graceful` lets requests in progress finish instead of cutting them. */
+  close(graceful?: boolean): Promise<void>;
 }
 
 export async function startHttpApi(backend: ApiBackend, ctx: ApiContext, laddr: string): Promise<HttpApi> {
@@ -38,9 +39,10 @@ export async function startHttpApi(backend: ApiBackend, ctx: ApiContext, laddr: 
   return {
     server,
     port: (server.address() as AddressInfo).port,
-    close: () => new Promise<void>((resolve) => {
+    close: (graceful = false) => new Promise<void>((resolve) => {
       server.close(() => resolve());
-      server.closeAllConnections();
+      if (graceful) server.closeIdleConnections();
+      else server.closeAllConnections();
     }),
   };
 }

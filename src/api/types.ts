@@ -2,7 +2,7 @@
 // operation K receives K's path/query parameters and body and returns K's success payload.
 import type { components, operations } from '../../generated/openapi.js';
 import type { Cluster } from '../broker/cluster.ts';
-import type { HttpApiConfig } from '../config/load.ts';
+import type { HttpApiConfig } from '../plugins/rmqtt-http-api/index.ts';
 import type { Logger } from '../util/log.ts';
 
 export type OperationId = keyof operations;

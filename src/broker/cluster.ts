@@ -9,6 +9,7 @@ import type { PublishRequest } from './admin.ts';
 import type { Qos } from './sessions.ts';
 import type { Stats } from './stats.ts';
 import type { Metrics } from '../metrics/counter.ts';
+import type { PluginInfo } from '../plugins/manager.ts';
 
 export type ClientInfo = components['schemas']['Client'];
 export type SubscriptionInfo = components['schemas']['Subscription'];
@@ -29,6 +30,17 @@ export interface ClusterNode {
   online(clientid: string): Promise<boolean>;
   subscriptions(query: SubscriptionQuery, limit: number): Promise<SubscriptionInfo[]>;
   routes(limit: number, topic?: string): Promise<RouteInfo[]>;
+
+  plugins(): Promise<PluginInfo[]>;
+  plugin(name: string): Promise<PluginInfo | undefined>;
+  /** undefined for an unknown plugin; throws ConfigError for an invalid config file. */
+  pluginConfig(name: string): Promise<Record<string, unknown> | undefined>;
+  /** false for an unknown plugin; throws ConfigError for an invalid config file. */
+  loadPlugin(name: string): Promise<boolean>;
+  /** undefined for an unknown plugin; false when it did not stop (inactive, immutable, refused). */
+  unloadPlugin(name: string): Promise<boolean | undefined>;
+  /** false for an unknown plugin; throws ConfigError (invalid file, immutable plugin). */
+  reloadPlugin(name: string): Promise<boolean>;
 
   publish(req: PublishRequest): Promise<void>;
   /** undefined when the node holds no session with this id. */

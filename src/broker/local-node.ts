@@ -10,6 +10,7 @@ import { findClients, findRoutes, findSubscriptions, type ClientQuery, type Subs
 import { formatDateTime } from '../util/time.ts';
 import type { Stats, StatsCollector } from './stats.ts';
 import type { Metrics, MetricsCounter } from '../metrics/counter.ts';
+import type { PluginInfo, PluginManager } from '../plugins/manager.ts';
 
 export interface SessionLimits {
   maxInflight: number;
@@ -26,6 +27,7 @@ export class LocalNode implements ClusterNode {
     private readonly limits: SessionLimits,
     private readonly statsCollector: StatsCollector,
     private readonly counter: MetricsCounter,
+    private readonly pluginManager: PluginManager,
   ) {}
 
   get id() { return this.identity.id; }
@@ -50,6 +52,34 @@ export class LocalNode implements ClusterNode {
 
   async metrics(): Promise<Metrics> {
     return this.counter.snapshot();
+  }
+
+  async plugins(): Promise<PluginInfo[]> {
+    return this.pluginManager.list();
+  }
+
+  async plugin(name: string): Promise<PluginInfo | undefined> {
+    return this.pluginManager.info(name);
+  }
+
+  async pluginConfig(name: string): Promise<Record<string, unknown> | undefined> {
+    return this.pluginManager.has(name) ? this.pluginManager.config(name) : undefined;
+  }
+
+  async loadPlugin(name: string): Promise<boolean> {
+    if (!this.pluginManager.has(name)) return false;
+    await this.pluginManager.load(name);
+    return true;
+  }
+
+  async unloadPlugin(name: string): Promise<boolean | undefined> {
+    return this.pluginManager.has(name) ? this.pluginManager.unload(name) : undefined;
+  }
+
+  async reloadPlugin(name: string): Promise<boolean> {
+    if (!this.pluginManager.has(name)) return false;
+    await this.pluginManager.reload(name);
+    return true;
   }
 
   async clients(query: ClientQuery, limit: number): Promise<ClientInfo[]> {

@@ -9,6 +9,7 @@ import type { SharedSubscriptions } from './shared-subscriptions.ts';
 import { SessionRegistry, type Qos, type SessionRecord } from './sessions.ts';
 import { INTERNAL_DENIED_PREFIX, fromInternal, parseShared, toInternal } from './topics.ts';
 import { ResumeGuard } from './v5-resume.ts';
+import { socketOf } from './client-info.ts';
 import { clearOutgoing } from '../persistence/open.ts';
 
 export interface TrackerLimits {
@@ -347,19 +348,4 @@ export class SessionTracker {
     for (const t of this.expiryTimers.values()) clearTimeout(t);
     this.expiryTimers.clear();
   }
-}
-
-interface SocketInfo { remoteAddress: string; remotePort: number; localAddress: string; localPort: number }
-
-/** The TCP socket under a client (MQTT/TCP, or the HTTP upgrade of MQTT/WebSocket). */
-function socketOf(client: Client): SocketInfo {
-  const s = (client.req?.socket ?? client.conn) as Partial<SocketInfo>;
-  return {
-    remoteAddress: plainIp(s.remoteAddress), remotePort: s.remotePort ?? 0,
-    localAddress: plainIp(s.localAddress), localPort: s.localPort ?? 0,
-  };
-}
-
-function plainIp(ip: string | undefined): string {
-  return (ip ?? '').replace(/^::ffff:(\d+\.\d+\.\d+\.\d+)$/, '$1');
 }

@@ -5,20 +5,11 @@ import { dirname, resolve } from 'node:path';
 import { hostname } from 'node:os';
 import { parse as parseToml } from 'smol-toml';
 import { Ajv, type ErrorObject } from 'ajv';
-import { brokerConfigSchema, httpApiConfigSchema } from './schema.ts';
+import { brokerConfigSchema } from './schema.ts';
 import { parseDurationSeconds } from '../util/time.ts';
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
-}
-
-export interface HttpApiConfig {
-  workers: number;
-  max_row_limit: number;
-  http_laddr: string;
-  http_request_log: boolean;
-  http_bearer_token?: string;
-  message_expiry_interval: string;
 }
 
 export interface BrokerConfig {
@@ -45,14 +36,15 @@ export interface Config {
   /** The file the config came from (or "<defaults>"); relative paths resolve from its folder. */
   file: string;
   broker: BrokerConfig;
-  httpApi: HttpApiConfig;
+  /** Values that replace those of etc/plugins/<name>.toml, by plugin (tests, embedders). */
+  pluginOverrides: Record<string, Record<string, unknown>>;
 }
 
 const ajv = new Ajv({ useDefaults: true, allErrors: false, strict: true });
 const validateBroker = ajv.compile(brokerConfigSchema);
-const validateHttpApi = ajv.compile(httpApiConfigSchema);
 
-function describe(file: string, err: ErrorObject): string {
+/** One line naming the file, the key and the problem, from an Ajv error. */
+export function describeConfigError(file: string, err: ErrorObject): string {
   const key = err.instancePath.slice(1).replaceAll('/', '.');
   if (err.keyword === 'additionalProperties') {
     const extra = (err.params as { additionalProperty: string }).additionalProperty;
@@ -65,7 +57,7 @@ function describe(file: string, err: ErrorObject): string {
   return `${file}: key '${key || '(root)'}' ${err.message}`;
 }
 
-function readToml(file: string, required: boolean): Record<string, unknown> {
+export function readToml(file: string, required: boolean): Record<string, unknown> {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -80,30 +72,19 @@ function readToml(file: string, required: boolean): Record<string, unknown> {
   }
 }
 
-/** Validates a parsed plugin file for rmqtt-http-api, filling defaults (used by load and reload). */
-export function validateHttpApiConfig(file: string, raw: Record<string, unknown>): HttpApiConfig {
-  const data = structuredClone(raw);
-  if (!validateHttpApi(data)) throw new ConfigError(describe(file, validateHttpApi.errors![0]));
-  return data as unknown as HttpApiConfig;
-}
-
-export function readHttpApiConfig(pluginDir: string): HttpApiConfig {
-  const file = resolve(pluginDir, 'rmqtt-http-api.toml');
-  return validateHttpApiConfig(file, readToml(file, false));
-}
-
 /**
  * Loads the broker config. `file` undefined means built-in defaults only (plugin files are
  * then looked up in ./etc/plugins). `overrides` lets tests and embedders replace values
- * before validation, e.g. ephemeral ports.
+ * before validation, e.g. ephemeral ports; `httpApi` is short for the rmqtt-http-api plugin.
+ * Plugin files are read and validated by the PluginManager when a plugin loads.
  */
 export function loadConfig(file?: string, overrides: {
-  broker?: Record<string, unknown>; httpApi?: Record<string, unknown>;
+  broker?: Record<string, unknown>; httpApi?: Record<string, unknown>; plugins?: Record<string, Record<string, unknown>>;
 } = {}): Config {
   const path = file ? resolve(file) : '<defaults>';
   const raw = file ? readToml(path, true) : {};
   const merged = deepMerge(raw, overrides.broker ?? {});
-  if (!validateBroker(merged)) throw new ConfigError(describe(path, validateBroker.errors![0]));
+  if (!validateBroker(merged)) throw new ConfigError(describeConfigError(path, validateBroker.errors![0]));
   const broker = merged as unknown as BrokerConfig;
   broker.node.name ??= `${broker.node.id}@${hostname()}`;
   try {
@@ -116,10 +97,9 @@ export function loadConfig(file?: string, overrides: {
   // The data directory is relative to the working directory, like RMQTT's and Mosquitto's.
   broker.persistence.data_dir = resolve(broker.persistence.data_dir);
 
-  const pluginFile = resolve(broker.plugins.dir, 'rmqtt-http-api.toml');
-  const httpRaw = deepMerge(readToml(pluginFile, false), overrides.httpApi ?? {});
-  const httpApi = validateHttpApiConfig(pluginFile, httpRaw);
-  return { file: path, broker, httpApi };
+  const pluginOverrides = { ...overrides.plugins };
+  if (overrides.httpApi) pluginOverrides['rmqtt-http-api'] = { ...pluginOverrides['rmqtt-http-api'], ...overrides.httpApi };
+  return { file: path, broker, pluginOverrides };
 }
 
 function deepMerge(a: Record<string, unknown>, b: Record<string, unknown>): Record<string, unknown> {

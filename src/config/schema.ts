@@ -2,8 +2,8 @@
 // the defaults (Ajv `useDefaults`), so the rest of the code reads a complete, typed config.
 import { DURATION_PATTERN } from '../util/time.ts';
 
-const listenAddr = { type: 'string', pattern: '^.+:[0-9]{1,5}$' } as const;
-const duration = { type: 'string', pattern: DURATION_PATTERN } as const;
+export const listenAddr = { type: 'string', pattern: '^.+:[0-9]{1,5}$' } as const;
+export const duration = { type: 'string', pattern: DURATION_PATTERN } as const;
 
 export const brokerConfigSchema = {
   type: 'object',
@@ -59,7 +59,7 @@ export const brokerConfigSchema = {
       type: 'object', additionalProperties: false, default: {},
       properties: {
         dir: { type: 'string', minLength: 1, default: './plugins' },
-        default_startups: { type: 'array', items: { type: 'string' }, default: ['rmqtt-http-api'] },
+        default_startups: { type: 'array', items: { type: 'string' }, default: ['rmqtt-acl', 'rmqtt-counter', 'rmqtt-http-api'] },
       },
     },
     log: {
@@ -68,18 +68,5 @@ export const brokerConfigSchema = {
         level: { enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], default: 'warn' },
       },
     },
-  },
-} as const;
-
-export const httpApiConfigSchema = {
-  type: 'object',
-  additionalProperties: false,
-  properties: {
-    workers: { type: 'integer', minimum: 1, maximum: 1024, default: 1 },
-    max_row_limit: { type: 'integer', minimum: 1, default: 10000 },
-    http_laddr: { ...listenAddr, default: '0.0.0.0:6060' },
-    http_request_log: { type: 'boolean', default: false },
-    http_bearer_token: { type: 'string', minLength: 1 },
-    message_expiry_interval: { ...duration, default: '5m' },
   },
 } as const;

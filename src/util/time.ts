@@ -22,10 +22,15 @@ const UNIT_SECONDS: Record<string, number> = { ms: 0.001, s: 1, m: 60, h: 3600, 
 /** The duration syntax of the config files, as in RMQTT: "5m", "2h", "1h30m", "90s", "0". */
 export const DURATION_PATTERN = '^(0|([0-9]+(ms|s|m|h|d|w))+)$';
 
-/** Parses a config duration into whole seconds ("0" is 0, meaning never/disabled). */
-export function parseDurationSeconds(text: string): number {
+/** Parses a config duration into milliseconds ("0" is 0, meaning never/disabled). */
+export function parseDurationMs(text: string): number {
   if (!new RegExp(DURATION_PATTERN).test(text)) throw new Error(`invalid duration '${text}'`);
   let total = 0;
-  for (const m of text.matchAll(/([0-9]+)(ms|s|m|h|d|w)/g)) total += Number(m[1]) * UNIT_SECONDS[m[2]];
-  return Math.floor(total);
+  for (const m of text.matchAll(/([0-9]+)(ms|s|m|h|d|w)/g)) total += Number(m[1]) * UNIT_SECONDS[m[2]] * 1000;
+  return Math.round(total);
+}
+
+/** Parses a config duration into whole seconds. */
+export function parseDurationSeconds(text: string): number {
+  return Math.floor(parseDurationMs(text) / 1000);
 }

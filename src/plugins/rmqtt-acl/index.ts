@@ -1,0 +1,74 @@
+// rmqtt-acl: ordered allow/deny rules for connect, publish and subscribe (rules.ts), checked
+// after authentication. It never allows a CONNECT by itself (authentication plugins decide
+// who may connect), it can only refuse one. It also governs who may read $SYS topics.
+// Immutable, as in RMQTT: it cannot be unloaded or reloaded at run time.
+import { definePlugin } from '../plugin.ts';
+import { compileRules, decide, type RawRule } from './rules.ts';
+import { ConfigError } from '../../config/load.ts';
+
+interface AclConfig {
+  rules: RawRule[];
+  /** The answer when no rule matches. */
+  no_match: 'allow' | 'deny';
+}
+
+/** After authentication plugins (which use priority 20), before the default allow. */
+const PRIORITY = 50;
+
+export default definePlugin<AclConfig>({
+  name: 'rmqtt-acl',
+  version: '0.1.0',
+  descr: 'Access control rules for connect, publish and subscribe',
+  immutable: true,
+  configSchema: {
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      rules: { type: 'array', items: { type: 'array', minItems: 2, maxItems: 4 }, default: [] },
+      no_match: { enum: ['allow', 'deny'], default: 'allow' },
+    },
+  },
+  create(ctx) {
+    let off: (() => void)[] = [];
+    let checks = { connect: 0, publish: 0, subscribe: 0, denied: 0 };
+    return {
+      async start(config) {
+        let rules;
+        try {
+          rules = compileRules(config.rules);
+        } catch (e) {
+          throw new ConfigError(`${ctx.config.broker.plugins.dir}/rmqtt-acl.toml: ${(e as Error).message}`);
+        }
+        const fallback = config.no_match === 'allow';
+        const verdict = (allowed: boolean) => {
+          if (!allowed) checks.denied++;
+          return allowed ? 'allow' as const : 'deny' as const;
+        };
+        off = [
+          ctx.hooks.add('authenticate', async (client, username) => {
+            checks.connect++;
+            const s = { clientid: client.id, username, ip: ctx.identity(client).ip };
+            return decide(rules, s, 'connect') === false ? verdict(false) : 'ignore';
+          }, PRIORITY),
+          ctx.hooks.add('authorizePublish', async (client, packet) => {
+            if (!client) return 'ignore'; // the broker's own messages ($SYS, HTTP API)
+            checks.publish++;
+            return verdict(decide(rules, ctx.identity(client), 'publish', packet.topic) ?? fallback);
+          }, PRIORITY),
+          ctx.hooks.add('authorizeSubscribe', async (client, sub) => {
+            checks.subscribe++;
+            return verdict(decide(rules, ctx.identity(client), 'subscribe', ctx.filterOf(sub.topic)) ?? fallback);
+          }, PRIORITY),
+        ];
+      },
+      async stop() {
+        for (const f of off) f();
+        off = [];
+        checks = { connect: 0, publish: 0, subscribe: 0, denied: 0 };
+        return true;
+      },
+      async reload() {},
+      attrs: () => ({ ...checks }),
+    };
+  },
+});
