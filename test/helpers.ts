@@ -1,6 +1,6 @@
 // Shared test fixtures: a real relaymq on ephemeral 127.0.0.1 ports, real HTTP requests and
 // real mqtt.js clients. Every wait is bounded.
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'node:http';
@@ -13,17 +13,26 @@ import type { Logger } from '../src/util/log.ts';
 export interface TestOverrides {
   broker?: Record<string, unknown>;
   httpApi?: Record<string, unknown>;
+  /** Plugin config files to write into a fresh plugin folder, by plugin name (TOML text). */
+  pluginFiles?: Record<string, string>;
   log?: Logger;
 }
 
 export async function startTestRelay(o: TestOverrides = {}): Promise<RelayMQ> {
   const dataDir = mkdtempSync(join(tmpdir(), 'relaymq-test-'));
+  let pluginDir: string | undefined;
+  if (o.pluginFiles) {
+    pluginDir = mkdtempSync(join(tmpdir(), 'relaymq-plugins-'));
+    for (const [name, text] of Object.entries(o.pluginFiles)) writeFileSync(join(pluginDir, `${name}.toml`), text);
+  }
   const config = loadConfig(undefined, {
     broker: deepMerge({
       listener: { tcp: { addr: '127.0.0.1:0' }, ws: { addr: '127.0.0.1:0' } },
       persistence: { data_dir: dataDir },
+      ...(pluginDir ? { plugins: { dir: pluginDir } } : {}),
     }, o.broker ?? {}),
-    httpApi: { http_laddr: '127.0.0.1:0', ...o.httpApi },
+    // A test that brings its own rmqtt-http-api file (to reload it) sets http_laddr there.
+    httpApi: o.pluginFiles?.['rmqtt-http-api'] ? o.httpApi : { http_laddr: '127.0.0.1:0', ...o.httpApi },
   });
   return startRelayMQ(config, o.log ?? pino({ level: 'silent' }));
 }
@@ -107,4 +116,9 @@ export async function waitFor(cond: () => boolean | Promise<boolean>, timeoutMs 
     await new Promise((r) => setTimeout(r, 20));
   }
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+}
+
+/** The folder holding the relay's plugin files (to rewrite one before a reload). */
+export function pluginFile(relay: RelayMQ, name: string): string {
+  return join(relay.config.broker.plugins.dir, `${name}.toml`);
 }

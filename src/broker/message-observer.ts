@@ -137,7 +137,9 @@ export class MessageObserver {
         this.retained.set(packet.topic, expiry ? Date.now() + expiry * 1000 : null);
       }
     }
-    this.hooks.emit('message.publish', { message: this.info(packet, source), routed: this.routes.matches(packet.topic) });
+    // Aedes sets packet.clientId only after this point; the publisher is known here.
+    const message = { ...this.info(packet, source), from: client?.id ?? (packet as { clientId?: string }).clientId };
+    this.hooks.emit('message.publish', { message, routed: this.routes.matches(packet.topic) });
   }
 
   private qos2(client: Client): Set<number> {
