@@ -598,7 +598,7 @@ export interface components {
         NodeId: number;
         /** @description MQTT client identifier. */
         ClientId: string;
-        /** @description A concrete MQTT topic name (no `+` or `#`). */
+        /** @description A concrete MQTT topic name (no `+`, `#` or null character), at most 65535 UTF-8 bytes. */
         TopicName: string;
         /** @description An MQTT topic filter (may contain `+` and `#`). */
         TopicFilter: string;
@@ -947,7 +947,7 @@ export interface components {
         PublishRequest: {
             /** @description Topic name (no wildcards). At least one of topic and topics is required. */
             topic?: string;
-            /** @description Multiple topic names separated by `,` (each trimmed), to publish to all of them. */
+            /** @description Multiple topic names separated by `,` (each trimmed, empty ones ignored; at least one), to publish to all of them. */
             topics?: string;
             /**
              * @description Client identifier shown as the publisher.
@@ -969,7 +969,7 @@ export interface components {
              */
             retain?: boolean;
             properties?: components["schemas"]["PublishProperties"];
-        };
+        } & (unknown & unknown);
         /** @description MQTT 5 publish properties, delivered to MQTT 5 subscribers. */
         PublishProperties: {
             /** @description Seconds; 0 = never expires. Overrides the plugin default. */
