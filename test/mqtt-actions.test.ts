@@ -70,7 +70,7 @@ describe('POST /mqtt/publish', () => {
     };
     await bad({ topics: 'ok/1,bad/+', payload: 'x' }, /request body property 'topics' must match pattern/);
     await bad({ topics: ' , ', payload: 'x' }, /request body property 'topics' must match pattern/);
-    await bad({ topic: 'x', payload: 'not base64!', encoding: 'base64' }, /'payload' is not valid base64/);
+    await bad({ topic: 'x', payload: 'not base64!', encoding: 'base64' }, /request body property 'payload' must match pattern/);
     await bad({ topic: 'x'.repeat(65536), payload: 'x' }, /'topic' must NOT have more than 65535 characters/);
     await bad({ topics: 'é'.repeat(40000), payload: 'x' }, /must be at most 65535 bytes/);
     await bad({ topic: 'x', payload: 'x', qos: 3 }, /'qos' must be one of 0, 1, 2/);
