@@ -987,7 +987,7 @@ export interface components {
         };
         SubscribeRequest: {
             topic?: components["schemas"]["TopicFilter"];
-            /** @description Multiple topic filters separated by `,` (each trimmed). */
+            /** @description Multiple topic filters separated by `,` (each trimmed, empty ones ignored; at least one). */
             topics?: string;
             clientid: components["schemas"]["ClientId"];
             qos?: components["schemas"]["Qos"];

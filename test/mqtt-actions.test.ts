@@ -146,6 +146,33 @@ describe('POST /mqtt/subscribe and /mqtt/unsubscribe', () => {
     await back.endAsync();
   });
 
+  test('regressions found by the conformance fuzzer: a blank filter, a filter named like an Object property', async () => {
+    const c = await connectClient(relay, { clientId: 'odd', protocolVersion: 5 });
+    const blank = await http(relay, 'POST', '/api/v2/mqtt/subscribe', { body: { topic: ' ', clientid: 'odd' } });
+    assert.deepEqual(blank.json, { code: 0, msg: '', data: { ' ': true } }, '`topic` is taken as given, only `topics` is trimmed');
+    for (const name of ['constructor', 'toString', '__proto__']) {
+      const r = await http(relay, 'POST', '/api/v2/mqtt/unsubscribe', { body: { topic: name, clientid: 'odd' } });
+      assert.deepEqual(r.json, { code: 0, msg: '', data: false }, name);
+    }
+    const sub = await http(relay, 'POST', '/api/v2/mqtt/subscribe', { body: { topic: 'constructor', clientid: 'odd' } });
+    assert.deepEqual(sub.json.data, { constructor: true });
+    assert.deepEqual((await getData(relay, '/api/v2/subscriptions/odd')).map((s: any) => s.topic).sort(), [' ', 'constructor']);
+    assert.equal((await http(relay, 'POST', '/api/v2/mqtt/unsubscribe', { body: { topic: 'constructor', clientid: 'odd' } })).json.data, true);
+    await c.endAsync();
+  });
+
+  test('regression: a client id or filter named like an Object property does not bring the broker down', async () => {
+    const c = await connectClient(relay, { clientId: 'constructor', protocolVersion: 4 });
+    const inbox = collect(c);
+    await c.subscribeAsync('toString', { qos: 1 });
+    await c.subscribeAsync('constructor', { qos: 1 });
+    await c.publishAsync('constructor', 'still here', { qos: 1 });
+    const [m] = await inbox.next(1);
+    assert.equal(m.payload.toString(), 'still here');
+    assert.deepEqual((await getData(relay, '/api/v2/subscriptions/constructor')).map((s: any) => s.topic).sort(), ['constructor', 'toString']);
+    await c.endAsync();
+  });
+
   test('unknown client id → 404 for subscribe and unsubscribe', async () => {
     const s = await http(relay, 'POST', '/api/v2/mqtt/subscribe', { body: { topic: 'a', clientid: 'ghost' } });
     assert.deepEqual(s.json, { code: 404, msg: "client 'ghost' not found", data: null });

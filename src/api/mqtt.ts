@@ -7,9 +7,10 @@ import { topicNameProblem } from '../broker/topics.ts';
 import { parseDurationSeconds } from '../util/time.ts';
 import type { Qos } from '../broker/sessions.ts';
 
-/** `topic` and the comma-separated `topics`, trimmed, without empties or repeats. */
+/** `topic` as given, and the comma-separated `topics` trimmed, without empties or repeats. */
 function topicList(body: { topic?: string; topics?: string }): string[] {
-  const all = [body.topic, ...(body.topics?.split(',') ?? [])].map((t) => t?.trim()).filter((t): t is string => !!t);
+  const listed = (body.topics?.split(',') ?? []).map((t) => t.trim()).filter((t) => t.length > 0);
+  const all = body.topic === undefined ? listed : [body.topic, ...listed];
   if (all.length === 0) throw new InvalidRequest("request body must name at least one topic in 'topic' or 'topics'");
   return [...new Set(all)];
 }

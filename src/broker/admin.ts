@@ -52,7 +52,7 @@ export class SessionAdmin {
       // Without a messageId Aedes subscribes server-side and sends no SUBACK; it runs the
       // authorization hooks and emits 'subscribe', which records the subscription.
       await new Promise<void>((resolve) => client.subscribe({ subscriptions: [sub] } as never, () => resolve()));
-      return sub.topic in client.subscriptions;
+      return Object.hasOwn(client.subscriptions, sub.topic);
     }
     if (!(await this.hooks.decide('authorizeSubscribe', offlineClient(rec), sub))) return false;
     await this.broker.persistence.addSubscriptions({ id: rec.clientid }, [sub]);
@@ -62,7 +62,7 @@ export class SessionAdmin {
 
   /** True when the session had the subscription and it is now gone, from persistence too. */
   async unsubscribe(rec: SessionRecord, filter: string): Promise<boolean> {
-    if (!(filter in rec.subscriptions)) return false;
+    if (!Object.hasOwn(rec.subscriptions, filter)) return false;
     const internal = toInternal(filter);
     const client = this.tracker.client(rec.clientid);
     if (client) {

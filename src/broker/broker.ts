@@ -27,6 +27,10 @@ export async function createBroker(cfg: BrokerConfig, log: Logger, hookOptions: 
     maxClientsIdLength: cfg.mqtt.max_clientid_len,
     keepaliveLimit: cfg.mqtt.max_keepalive,
   });
+  // Aedes keys plain objects by client input (client ids here, topic filters in
+  // client.subscriptions): with a prototype, a client id or filter such as "constructor"
+  // finds Object.prototype members and brings the broker down. No prototype, no such keys.
+  broker.clients = Object.create(null);
   broker.on('clientError', (client, err) => log.debug({ clientid: client.id, err: err.message }, 'client error'));
   broker.on('connectionError', (_client, err) => log.debug({ err: err.message }, 'connection error'));
   return broker;

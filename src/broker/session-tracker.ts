@@ -72,6 +72,7 @@ export class SessionTracker {
 
   /** Prepares a new connection: flow control, and the packet listener that runs before Aedes'. */
   attach(client: Client): void {
+    client.subscriptions = Object.create(null); // see createBroker: filters like "constructor"
     this.flow.attach(client);
     this.resume.attach(client);
     client._parser.prependListener('packet', (packet: { cmd: string; messageId?: number; reasonCode?: number; subscriptions?: Subscription[]; unsubscriptions?: string[] }) => {
@@ -154,7 +155,7 @@ export class SessionTracker {
     const external = fromInternal(sub.topic);
     if (sub.topic.startsWith(INTERNAL_DENIED_PREFIX) || (external.startsWith('$share/') && !parseShared(external))) return 'deny';
     const max = this.limits.maxSubscriptions;
-    if (max > 0 && !(sub.topic in client.subscriptions)) {
+    if (max > 0 && !Object.hasOwn(client.subscriptions, sub.topic)) {
       const pending = this.approved.get(client) ?? new Set<string>();
       const count = new Set([...Object.keys(client.subscriptions), ...pending]).size;
       if (count >= max && !pending.has(sub.topic)) return 'deny';
@@ -221,7 +222,7 @@ export class SessionTracker {
         continue;
       }
       this.hooks.emit('client.subscribe.error', { clientid: client.id, filter, code: s.qos });
-      if (!client.clean && !(s.topic in client.subscriptions)) {
+      if (!client.clean && !Object.hasOwn(client.subscriptions, s.topic)) {
         // Aedes writes every filter of the SUBSCRIBE to persistence, refused ones too.
         this.broker.persistence.removeSubscriptions(client, [s.topic]).catch(() => {});
       }

@@ -95,13 +95,14 @@ export class SessionRegistry {
   }
 
   setSubscription(rec: SessionRecord, filter: string, qos: Qos): void {
-    if (!(filter in rec.subscriptions)) this.indexFilter(filter, +1);
-    rec.subscriptions[filter] = qos;
+    if (!Object.hasOwn(rec.subscriptions, filter)) this.indexFilter(filter, +1);
+    // defineProperty, not assignment: a filter named "__proto__" must be an own key too.
+    Object.defineProperty(rec.subscriptions, filter, { value: qos, enumerable: true, writable: true, configurable: true });
     this.changed(rec);
   }
 
   removeSubscription(rec: SessionRecord, filter: string): boolean {
-    if (!(filter in rec.subscriptions)) return false;
+    if (!Object.hasOwn(rec.subscriptions, filter)) return false;
     delete rec.subscriptions[filter];
     this.indexFilter(filter, -1);
     this.changed(rec);
