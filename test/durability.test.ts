@@ -41,14 +41,23 @@ describe('durability', { timeout: 120_000 }, () => {
     assert.deepEqual(before.map((c: any) => c.clientid).sort(), ['dur-v4', 'dur-v5']);
     assert.ok(before.every((c: any) => c.mqueue_len === 2));
 
+    // a client still connected (with a will) while the broker shuts down
+    const online = await connect(p, { clientId: 'dur-online', protocolVersion: 4, clean: false, will: { topic: 'w/online', payload: Buffer.from('bye'), qos: 1, retain: false } });
+    online.on('error', () => {});
+    await online.subscribeAsync('o/#', { qos: 1 });
     assert.equal(await stop(p, 'SIGTERM'), 0, 'graceful shutdown exits 0');
+    assert.doesNotMatch(p.output(), /error|not open/i);
+    online.end(true);
     await new Promise((r) => setTimeout(r, 1100)); // r/short expires meanwhile
     p = await spawnRelay(config);
     try {
       const after = (await p.api('/clients?connected=false')).data;
       const key = (c: any) => `${c.clientid} ${c.created_at} ${c.proto_ver} ${c.expiry_interval} ${c.subscriptions_cnt} ${c.mqueue_len}`;
-      assert.deepEqual(after.map(key).sort(), before.map(key).sort());
-      assert.deepEqual((await p.api('/routes')).data, [{ topic: 'd/#', node_id: 1 }]);
+      const stayed = after.filter((c: any) => c.clientid !== 'dur-online');
+      assert.deepEqual(stayed.map(key).sort(), before.map(key).sort());
+      const online = after.find((c: any) => c.clientid === 'dur-online');
+      assert.deepEqual([online.subscriptions_cnt, online.disconnected_reason], [1, 'server shutting down']);
+      assert.deepEqual((await p.api('/routes')).data.map((r: any) => r.topic).sort(), ['d/#', 'o/#']);
 
       const v4 = await connect(p, { clientId: 'dur-v4', protocolVersion: 4, clean: false });
       const in4 = collect(v4);

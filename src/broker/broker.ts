@@ -31,6 +31,8 @@ export async function createBroker(cfg: BrokerConfig, log: Logger, hookOptions: 
   // client.subscriptions): with a prototype, a client id or filter such as "constructor"
   // finds Object.prototype members and brings the broker down. No prototype, no such keys.
   broker.clients = Object.create(null);
+  // Aedes reports store failures as 'error' events; an EventEmitter without a listener would throw.
+  (broker as unknown as import('node:events').EventEmitter).on('error', (err: Error) => log.error({ err }, 'broker error'));
   broker.on('clientError', (client, err) => log.debug({ clientid: client.id, err: err.message }, 'client error'));
   broker.on('connectionError', (_client, err) => log.debug({ err: err.message }, 'connection error'));
   return broker;

@@ -50,13 +50,48 @@ export async function openStore(cfg: { type: 'memory' | 'level'; data_dir: strin
     await db.close();
     throw new StoreError(`cannot read the session records in ${dir}: ${(e as Error).message}`);
   }
+  const aedes = tracked(new AsyncLevelPersistence(db.sublevel('mqtt', { valueEncoding: 'buffer' })));
   return {
     type: 'level',
-    aedes: new AsyncLevelPersistence(db.sublevel('mqtt', { valueEncoding: 'buffer' })),
+    aedes: aedes.target,
     sessions,
     async close() {
+      // Aedes still writes while its clients close (wills, clean sessions): let that finish.
+      await aedes.idle(CLOSE_WAIT_MS);
       await sessions.flush().catch(() => {});
       await db.close();
+    },
+  };
+}
+
+/** Longest wait for the store's pending operations at shutdown. */
+const CLOSE_WAIT_MS = 3000;
+
+/** Counts the promises the persistence's methods return, so that closing can wait for them. */
+function tracked<T extends object>(target: T): { target: T; idle(timeoutMs: number): Promise<void> } {
+  let pending = 0;
+  const proxy = new Proxy(target, {
+    get(obj, key) {
+      const value = Reflect.get(obj, key, obj);
+      if (typeof value !== 'function') return value;
+      // Async methods stay async functions: Aedes checks that setup() is one. Sync ones (the
+      // stream factories) are passed through.
+      if (value.constructor.name !== 'AsyncFunction') return value.bind(obj);
+      return async (...args: unknown[]) => {
+        pending++;
+        try {
+          return await value.apply(obj, args);
+        } finally {
+          pending--;
+        }
+      };
+    },
+  });
+  return {
+    target: proxy,
+    async idle(timeoutMs) {
+      const deadline = Date.now() + timeoutMs;
+      while (pending > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
     },
   };
 }
