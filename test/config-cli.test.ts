@@ -52,6 +52,12 @@ describe('config', () => {
 const CLI = ['--import', 'tsx', 'src/main.ts'];
 
 describe('relaymq command', () => {
+  test('the relaymq command (bin/relaymq.js) answers --version', () => {
+    const r = spawnSync(process.execPath, ['bin/relaymq.js', '--version'], { encoding: 'utf8', timeout: 20_000 });
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /^relaymq\/\d+\.\d+\.\d+\n$/);
+  });
+
   test('--help and --version', () => {
     const help = spawnSync(process.execPath, [...CLI, '--help'], { encoding: 'utf8', timeout: 20_000 });
     assert.equal(help.status, 0);

@@ -6,7 +6,7 @@
 // 'ignore' decides, in order of `priority` (lower first); when every hook ignores, the
 // request is allowed. Events (`on`/`emit`) are notifications of what happened: counters,
 // web hooks and $SYS topics listen to them; a listener cannot change the outcome.
-import type { Aedes, AedesOptions, AedesPublishPacket, Client, ConnectPacket, PublishPacket, Subscription } from 'aedes';
+import type { AedesOptions, AedesPublishPacket, Client, ConnectPacket, PublishPacket, Subscription } from 'aedes';
 
 export type Verdict = 'allow' | 'deny' | 'ignore';
 
@@ -48,11 +48,6 @@ export interface BrokerEvents {
   'message.delivered': { clientid: string; message: MessageInfo };
   'message.acked': { clientid: string; message: MessageInfo };
   'message.dropped': { clientid?: string; message: MessageInfo; reason: string };
-}
-
-export interface AuthDenial {
-  /** MQTT 5 reason code / 3.1.1 return code for the refusal, when not the default. */
-  code?: number;
 }
 
 type Hook<F> = { fn: F; priority: number };
@@ -155,9 +150,4 @@ export class BrokerHooks {
       },
     };
   }
-}
-
-/** Attaches hook-driven options to an Aedes instance created without them. */
-export function bindHooks(broker: Aedes, hooks: BrokerHooks): void {
-  Object.assign(broker, hooks.aedesOptions());
 }

@@ -318,6 +318,7 @@ export class SessionTracker {
     const now = Date.now();
     for (const rec of records) {
       if (!rec.persistent) {
+        // A clean session left behind by a crash: it ended with its connection; drop its record.
         this.registry.put(rec);
         this.forget(rec.clientid);
         continue;
