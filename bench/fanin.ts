@@ -59,8 +59,10 @@ export async function benchCounting(): Promise<void> {
   const seconds = Number(process.env.BENCH_FANIN_SECONDS ?? 10);
   const opts = { qos: 0 as const, publishers: 4, seconds, persistentSubscriber: false };
   const aedes = await fanIn('aedes', opts);
-  const relaymq = await fanIn('relaymq-memory', opts);
-  console.log(`QoS 0 fan-in, 4 publishers → 1 subscriber, ${seconds} s (relaymq with counters, stats, sessions, flow control):`);
-  console.log(`  bare Aedes   ${aedes.rate.toFixed(0)} msg/s (baseline 1.00)`);
-  console.log(`  relaymq      ${relaymq.rate.toFixed(0)} msg/s (${(relaymq.rate / aedes.rate).toFixed(2)}× Aedes)`);
+  const core = await fanIn('relaymq-noacl', opts);
+  const full = await fanIn('relaymq-memory', opts);
+  console.log(`QoS 0 fan-in, 4 publishers → 1 subscriber, ${seconds} s:`);
+  console.log(`  bare Aedes                            ${aedes.rate.toFixed(0)} msg/s (baseline 1.00)`);
+  console.log(`  relaymq: counters, stats, sessions    ${core.rate.toFixed(0)} msg/s (${(core.rate / aedes.rate).toFixed(2)}× Aedes)`);
+  console.log(`  relaymq defaults (+ rmqtt-acl rules)  ${full.rate.toFixed(0)} msg/s (${(full.rate / aedes.rate).toFixed(2)}× Aedes)`);
 }

@@ -1,5 +1,6 @@
-// A broker process for bench/fanin.ts: `aedes` (bare Aedes 2, in memory) or `relaymq-memory` /
-// `relaymq-level` (the real broker with that store). Prints its MQTT port on stdout.
+// A broker process for bench/fanin.ts: `aedes` (bare Aedes 2, in memory), `relaymq-memory` /
+// `relaymq-level` (the real broker, default plugins, with that store) or `relaymq-noacl`
+// (memory store, without the rmqtt-acl plugin). Prints its MQTT port on stdout.
 import { createServer, type AddressInfo } from 'node:net';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,10 +17,12 @@ if (kind === 'aedes') {
   server.listen(0, '127.0.0.1', () => process.stdout.write(`${(server.address() as AddressInfo).port}\n`));
 } else {
   const type = kind === 'relaymq-level' ? 'level' : 'memory';
+  const plugins = kind === 'relaymq-noacl' ? { default_startups: ['rmqtt-counter', 'rmqtt-http-api'] } : {};
   const relay = await startRelayMQ(loadConfig(undefined, {
     broker: {
       listener: { tcp: { addr: '127.0.0.1:0' }, ws: { enable: false } },
       persistence: { type, data_dir: mkdtempSync(join(tmpdir(), 'relaymq-bench-')) },
+      plugins,
       // the subscriber must keep up, not be throttled by the default window
       mqtt: { max_inflight: 1024, max_mqueue_len: 100000 },
     },

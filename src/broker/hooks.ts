@@ -91,20 +91,17 @@ export class BrokerHooks {
 
   /** Adds a hook; returns the function that removes it again. */
   add<K extends keyof HookFns>(kind: K, fn: HookFns[K], priority = 100): () => void {
-    const chain = this.chains[kind] as Hook<HookFns[K]>[];
     const hook = { fn, priority };
-    chain.push(hook);
-    chain.sort((a, b) => a.priority - b.priority);
-    return () => {
-      const i = chain.indexOf(hook);
-      if (i >= 0) chain.splice(i, 1);
-    };
+    // Copy on write: a chain being run (for every message) is never changed under it.
+    const chains = this.chains as Record<K, Hook<HookFns[K]>[]>;
+    chains[kind] = [...chains[kind], hook].sort((a, b) => a.priority - b.priority);
+    return () => { chains[kind] = chains[kind].filter((h) => h !== hook); };
   }
 
   /** Runs the authorization chain of `kind`; true when allowed. Also used for HTTP-made subscriptions. */
   async decide<K extends 'authenticate' | 'authorizeSubscribe' | 'authorizePublish'>(
     kind: K, ...args: Parameters<HookFns[K]>): Promise<boolean> {
-    for (const { fn } of [...this.chains[kind]]) {
+    for (const { fn } of this.chains[kind]) {
       const v = await (fn as (...a: unknown[]) => Promise<Verdict>)(...args);
       if (v !== 'ignore') return v === 'allow';
     }
