@@ -8,6 +8,7 @@ import type { SessionAdmin, PublishRequest } from './admin.ts';
 import type { Qos, SessionRecord } from './sessions.ts';
 import { findClients, findRoutes, findSubscriptions, type ClientQuery, type SubscriptionQuery } from './queries.ts';
 import { formatDateTime } from '../util/time.ts';
+import { countOutgoing } from '../persistence/open.ts';
 import type { Stats, StatsCollector } from './stats.ts';
 import type { Metrics, MetricsCounter } from '../metrics/counter.ts';
 import type { PluginInfo, PluginManager } from '../plugins/manager.ts';
@@ -127,9 +128,7 @@ export class LocalNode implements ClusterNode {
   private async queueLength(r: SessionRecord): Promise<number> {
     const client = this.tracker.client(r.clientid);
     if (client) return this.tracker.counts(client).queued;
-    let n = 0;
-    for await (const _ of this.broker.persistence.outgoingStream({ id: r.clientid })) n++;
-    return n;
+    return countOutgoing(this.broker.persistence, r.clientid);
   }
 
   private async clientInfo(r: SessionRecord): Promise<ClientInfo> {

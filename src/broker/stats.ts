@@ -10,6 +10,7 @@ import type { Handshakes } from './handshakes.ts';
 import type { MessageObserver } from './message-observer.ts';
 import type { SessionRegistry } from './sessions.ts';
 import type { BrokerHooks } from './hooks.ts';
+import { countOutgoing } from '../persistence/open.ts';
 import type { components } from '../../generated/openapi.js';
 
 export type Stats = components['schemas']['Stats'];
@@ -78,8 +79,7 @@ export class StatsCollector {
   private async messageQueues(): Promise<number> {
     let n = this.flow.totals().queued;
     for (const rec of this.registry.values()) {
-      if (rec.connected) continue;
-      for await (const _ of this.broker.persistence.outgoingStream({ id: rec.clientid })) n++;
+      if (!rec.connected) n += await countOutgoing(this.broker.persistence, rec.clientid);
     }
     return n;
   }

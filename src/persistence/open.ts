@@ -107,6 +107,13 @@ function describeOpenError(dir: string, e: Error & { cause?: Error & { code?: st
   return `cannot open the store in ${dir}: ${cause.message}`;
 }
 
+/** Messages the store holds for a client (queued, or sent and not acknowledged). */
+export async function countOutgoing(p: AedesPersistence, clientid: string): Promise<number> {
+  let n = 0;
+  for await (const _ of p.outgoingStream({ id: clientid })) n++;
+  return n;
+}
+
 /** Clears every message queued for a client, also those without a packet id (queued, never sent). */
 export async function clearOutgoing(p: AedesPersistence, clientid: string): Promise<void> {
   const id = { id: clientid };
