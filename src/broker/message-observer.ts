@@ -41,7 +41,7 @@ export class MessageObserver {
     };
     this.hooks.add('connect', (_client, packet) => { if (packet.will) this.wills.add(packet.will); });
     this.hooks.add('forward', (client, packet) => {
-      if (packet.topic.startsWith(this.internalPrefix)) return;
+      if (!this.hooks.listened('message.delivered') || packet.topic.startsWith(this.internalPrefix)) return;
       this.hooks.emit('message.delivered', { clientid: client.id, message: this.info(packet) });
     });
     this.broker.on('clientDisconnect', (client) => this.incomingQos2.delete(client));
@@ -83,7 +83,7 @@ export class MessageObserver {
           break;
         case 'puback':
         case 'pubrec': {
-          const sent = this.flow.find(client, p.messageId!);
+          const sent = this.hooks.listened('message.acked') && this.flow.find(client, p.messageId!);
           if (sent) this.hooks.emit('message.acked', { clientid: client.id, message: this.info(sent) });
           break;
         }
@@ -137,6 +137,7 @@ export class MessageObserver {
         this.retained.set(packet.topic, expiry ? Date.now() + expiry * 1000 : null);
       }
     }
+    if (!this.hooks.listened('message.publish')) return;
     // Aedes sets packet.clientId only after this point; the publisher is known here.
     const message = { ...this.info(packet, source), from: client?.id ?? (packet as { clientId?: string }).clientId };
     this.hooks.emit('message.publish', { message, routed: this.routes.matches(packet.topic) });
