@@ -62,7 +62,7 @@ export async function startRelayMQ(config: Config, log: Logger = createLogger(co
   const shared = new SharedSubscriptions(broker, registry, mqtt.shared_subscription_strategy,
     (packet) => hooks.emit('message.dropped', { message: observer.info(packet), reason: 'no shared subscriber' }));
   const handshakes = new Handshakes();
-  const tracker = new SessionTracker(broker, registry, flow, shared, {
+  const tracker = new SessionTracker(broker, hooks, registry, flow, shared, {
     maxSubscriptions: limits.maxSubscriptions,
     v3SessionExpiry: parseDurationSeconds(mqtt.session_expiry_interval),
   });
@@ -95,7 +95,7 @@ export async function startRelayMQ(config: Config, log: Logger = createLogger(co
     observer.install();
     await observer.loadRetained();
     handshakes.install(broker, hooks);
-    tracker.install(hooks);
+    tracker.install();
     await tracker.restore(await store.sessions.load());
     stats.start(hooks);
     for (const name of config.broker.plugins.default_startups) await plugins.load(name);

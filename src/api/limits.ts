@@ -1,5 +1,6 @@
 // Row limits of the list endpoints: `_limit` defaults to, and is clamped to, max_row_limit.
 import type { ApiContext } from './types.ts';
+import type { ClusterNode } from '../broker/cluster.ts';
 
 export function rowLimit(ctx: ApiContext, requested: number | undefined): number {
   const max = ctx.settings().max_row_limit;
@@ -7,7 +8,7 @@ export function rowLimit(ctx: ApiContext, requested: number | undefined): number
 }
 
 /** Runs `query` on every node, in order, until `limit` rows are collected. */
-export async function collectFromNodes<T>(ctx: ApiContext, limit: number, query: (node: Awaited<ReturnType<ApiContext['cluster']['nodes']>>[number], remaining: number) => Promise<T[]>): Promise<T[]> {
+export async function collectFromNodes<T>(ctx: ApiContext, limit: number, query: (node: ClusterNode, remaining: number) => Promise<T[]>): Promise<T[]> {
   const out: T[] = [];
   for (const node of await ctx.cluster.nodes()) {
     if (out.length >= limit) break;
@@ -17,7 +18,7 @@ export async function collectFromNodes<T>(ctx: ApiContext, limit: number, query:
 }
 
 /** The first defined answer of `ask` over the nodes (the node holding a client's session). */
-export async function firstFromNodes<T>(ctx: ApiContext, ask: (node: Awaited<ReturnType<ApiContext['cluster']['nodes']>>[number]) => Promise<T | undefined>): Promise<T | undefined> {
+export async function firstFromNodes<T>(ctx: ApiContext, ask: (node: ClusterNode) => Promise<T | undefined>): Promise<T | undefined> {
   for (const node of await ctx.cluster.nodes()) {
     const v = await ask(node);
     if (v !== undefined) return v;

@@ -3,6 +3,7 @@
 // CONNECT packets (`handshakings_rate`: CONNECTs received during the last 1000 ms).
 import type { Aedes, Client } from 'aedes';
 import type { BrokerHooks } from './hooks.ts';
+import { socketOf } from './client-info.ts';
 
 export class Handshakes {
   private readonly open = new Set<Client>();
@@ -19,8 +20,7 @@ export class Handshakes {
     broker.on('connackSent', (_connack, client) => this.done(client));
     broker.on('connectionError', (client, err) => {
       if (/connect did not arrive in time/.test(err.message)) {
-        const sock = (client.req?.socket ?? client.conn) as { remoteAddress?: string };
-        hooks.emit('client.handshaking.timeout', { ip: sock.remoteAddress ?? '' });
+        hooks.emit('client.handshaking.timeout', { ip: socketOf(client).remoteAddress });
       }
     });
   }

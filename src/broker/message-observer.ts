@@ -91,6 +91,11 @@ export class MessageObserver {
     });
   }
 
+  /** Retained messages known, without first dropping expired ones (O(1)). */
+  retainedSize(): number {
+    return this.retained.size;
+  }
+
   /** Retained messages that have not expired. */
   retainedCount(): number {
     const now = Date.now();

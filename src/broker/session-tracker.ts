@@ -33,10 +33,10 @@ export class SessionTracker {
   private readonly expiryTimers = new Map<string, NodeJS.Timeout>();
   private readonly resume = new ResumeGuard();
   private shuttingDown = false;
-  private hooks!: BrokerHooks;
 
   constructor(
     private readonly broker: Aedes,
+    private readonly hooks: BrokerHooks,
     readonly registry: SessionRegistry,
     private readonly flow: FlowControl,
     private readonly shared: SharedSubscriptions,
@@ -44,8 +44,8 @@ export class SessionTracker {
   ) {}
 
   /** Installs the hooks and event listeners. */
-  install(hooks: BrokerHooks): void {
-    this.hooks = hooks;
+  install(): void {
+    const hooks = this.hooks;
     hooks.add('connect', (client, packet) => {
       this.connects.set(client, packet);
       hooks.emit('client.connect', {
@@ -293,6 +293,13 @@ export class SessionTracker {
     if (reason) this.hooks.emit('session.terminated', { clientid, reason });
   }
 
+  private joinShared(rec: SessionRecord): void {
+    for (const [f, qos] of Object.entries(rec.subscriptions)) {
+      const s = parseShared(f);
+      if (s) this.shared.join(rec.clientid, s.group, s.filter, qos);
+    }
+  }
+
   private dropShared(rec: SessionRecord): void {
     for (const f of Object.keys(rec.subscriptions)) {
       const s = parseShared(f);
@@ -331,10 +338,7 @@ export class SessionTracker {
       const stored = (await this.broker.persistence.subscriptionsByClient({ id: rec.clientid })) ?? [];
       rec.subscriptions = Object.fromEntries(stored.map((s) => [fromInternal(s.topic), s.qos as Qos]));
       this.registry.put(rec);
-      for (const [filter, qos] of Object.entries(rec.subscriptions)) {
-        const shared = parseShared(filter);
-        if (shared) this.shared.join(rec.clientid, shared.group, shared.filter, qos);
-      }
+      this.joinShared(rec);
       const lifetime = rec.proto_ver === 5 ? rec.expiry_interval : this.limits.v3SessionExpiry;
       if (rec.proto_ver === 5 && lifetime === NEVER_EXPIRES) continue;
       if (rec.proto_ver !== 5 && lifetime === 0) continue;

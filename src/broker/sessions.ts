@@ -95,7 +95,9 @@ export class SessionRegistry {
   }
 
   setSubscription(rec: SessionRecord, filter: string, qos: Qos): void {
-    if (!Object.hasOwn(rec.subscriptions, filter)) this.indexFilter(filter, +1);
+    const known = Object.hasOwn(rec.subscriptions, filter);
+    if (known && rec.subscriptions[filter] === qos) return; // nothing changes, nothing to store
+    if (!known) this.indexFilter(filter, +1);
     // defineProperty, not assignment: a filter named "__proto__" must be an own key too.
     Object.defineProperty(rec.subscriptions, filter, { value: qos, enumerable: true, writable: true, configurable: true });
     this.changed(rec);

@@ -1,8 +1,8 @@
 // The stats of a node (/stats): gauges read from the live state, each with the highest value
-// seen since the node started. Maxima are recorded on every event that can raise a gauge
-// (CONNECT, connection, session, subscription, retained message), on a once-a-second sample
-// (in-flight counts) and on every read; message_queues (which counts stored queues) is read
-// on demand only. Keys come from the spec's Stats schema.
+// seen since the node started. The gauges that cost O(1) are recorded on every event that can
+// raise them (CONNECT, connection, session, subscription, retained message); those that walk
+// clients or retained messages, on a once-a-second sample and on every read; message_queues
+// (which counts stored queues) on reads only. Keys come from the spec's Stats schema.
 import type { Aedes } from 'aedes';
 import { requiredKeys } from '../api/spec.ts';
 import type { FlowControl } from './flow-control.ts';
@@ -29,10 +29,11 @@ export class StatsCollector {
   ) {}
 
   start(hooks: BrokerHooks): void {
-    const record = () => this.record(this.cheap());
-    for (const e of ['client.connect', 'client.connected', 'session.created', 'session.resumed', 'session.subscribed'] as const) hooks.on(e, record);
-    hooks.on('message.publish', (e) => { if (e.message.retain) record(); });
-    this.timer = setInterval(record, 1000);
+    const onEvent = () => this.record(this.constantTime());
+    for (const e of ['client.connect', 'client.connected', 'session.created', 'session.resumed', 'session.subscribed'] as const) hooks.on(e, onEvent);
+    // Until the next sample purges them, this size may still include retained messages that just expired.
+    hooks.on('message.publish', (e) => { if (e.message.retain) this.record({ retained: this.observer.retainedSize() }); });
+    this.timer = setInterval(() => this.record(this.sample()), 1000);
     this.timer.unref();
   }
 
@@ -41,7 +42,7 @@ export class StatsCollector {
   }
 
   async read(): Promise<Stats> {
-    const now: Record<string, number> = { ...this.cheap(), message_queues: await this.messageQueues() };
+    const now: Record<string, number> = { ...this.sample(), message_queues: await this.messageQueues() };
     this.record(now);
     const out: Record<string, number> = {};
     for (const key of this.keys) {
@@ -51,10 +52,10 @@ export class StatsCollector {
     return out as Stats; // every key of the spec's Stats schema, by construction
   }
 
-  private cheap(): Record<string, number> {
+  /** The gauges that cost O(1) to read. */
+  private constantTime(): Record<string, number> {
     const counts = this.registry.counts();
     const hs = this.handshakes.counts();
-    const flow = this.flow.totals();
     return {
       connections: this.broker.connectedClients,
       handshakings: hs.handshakings,
@@ -65,13 +66,20 @@ export class StatsCollector {
       subscriptions: counts.subscriptions,
       subscriptions_shared: counts.shared,
       routes: counts.routes,
-      retained: this.observer.retainedCount(),
-      out_inflights: flow.inflight,
-      in_inflights: this.observer.incomingInflight(),
       // single node, no message storage plugin, no delayed publish: nothing to count (see spec)
       forwards: 0,
       message_storages: 0,
       delayed_publishs: 0,
+    };
+  }
+
+  /** Every gauge but message_queues; walks the connected clients and the retained messages. */
+  private sample(): Record<string, number> {
+    return {
+      ...this.constantTime(),
+      retained: this.observer.retainedCount(),
+      out_inflights: this.flow.totals().inflight,
+      in_inflights: this.observer.incomingInflight(),
     };
   }
 
