@@ -156,6 +156,10 @@ describe('POST /mqtt/subscribe and /mqtt/unsubscribe', () => {
     }
     const sub = await http(relay, 'POST', '/api/v2/mqtt/subscribe', { body: { topic: 'constructor', clientid: 'odd' } });
     assert.deepEqual(sub.json.data, { constructor: true });
+    const proto = await http(relay, 'POST', '/api/v2/mqtt/subscribe', { body: { topics: 'x/__proto__', topic: '__proto__', clientid: 'odd' } });
+    assert.equal(proto.text, '{"code":0,"msg":"","data":{"__proto__":true,"x/__proto__":true}}');
+    await http(relay, 'POST', '/api/v2/mqtt/unsubscribe', { body: { topic: '__proto__', clientid: 'odd' } });
+    await http(relay, 'POST', '/api/v2/mqtt/unsubscribe', { body: { topic: 'x/__proto__', clientid: 'odd' } });
     assert.deepEqual((await getData(relay, '/api/v2/subscriptions/odd')).map((s: any) => s.topic).sort(), [' ', 'constructor']);
     assert.equal((await http(relay, 'POST', '/api/v2/mqtt/unsubscribe', { body: { topic: 'constructor', clientid: 'odd' } })).json.data, true);
     await c.endAsync();

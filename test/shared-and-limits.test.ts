@@ -127,6 +127,8 @@ describe('session limits', () => {
     assert.deepEqual(viaHttp.json.data, { 'a/4': false });
     c.destroy();
     await waitFor(async () => (await getData(relay, '/api/v2/clients/subber')).connected === false);
+    const offline = await http(relay, 'POST', '/api/v2/mqtt/subscribe', { body: { topic: 'a/5', clientid: 'subber' } });
+    assert.deepEqual(offline.json.data, { 'a/5': false }, 'the limit holds for an offline session too');
     const back = await rawClient(relay.ports.mqtt!, 'subber', { clean: false });
     assert.equal(back.connack?.sessionPresent, true);
     const subs = (await getData(relay, '/api/v2/subscriptions/subber')).map((s: any) => s.topic).sort();

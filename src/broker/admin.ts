@@ -39,9 +39,9 @@ export class SessionAdmin {
 
   /** Subscribes each filter; false for an invalid filter or one refused by the hooks (ACL). */
   async subscribe(rec: SessionRecord, filters: string[], qos: Qos): Promise<Record<string, boolean>> {
-    const result: Record<string, boolean> = {};
-    for (const filter of filters) result[filter] = await this.subscribeOne(rec, filter, qos);
-    return result;
+    const results: [string, boolean][] = [];
+    for (const filter of filters) results.push([filter, await this.subscribeOne(rec, filter, qos)]);
+    return Object.fromEntries(results); // own keys even for a filter named "__proto__"
   }
 
   private async subscribeOne(rec: SessionRecord, filter: string, qos: Qos): Promise<boolean> {
@@ -83,7 +83,10 @@ export class SessionAdmin {
   }
 }
 
-/** What authorization hooks see of an offline session: its id and last known identity. */
+/** What authorization hooks see of an offline session: its id, protocol and subscriptions
+ * (in Aedes' form, so that limits such as max_subscriptions count them). */
 function offlineClient(rec: SessionRecord): Client {
-  return { id: rec.clientid, subscriptions: {}, version: rec.proto_ver, connected: false, closed: true } as unknown as Client;
+  const subscriptions = Object.create(null) as Record<string, { qos: number }>;
+  for (const [filter, qos] of Object.entries(rec.subscriptions)) subscriptions[toInternal(filter)] = { qos };
+  return { id: rec.clientid, subscriptions, version: rec.proto_ver, connected: false, closed: true } as unknown as Client;
 }

@@ -6,6 +6,7 @@
 // 'ignore' decides, in order of `priority` (lower first); when every hook ignores, the
 // request is allowed. Events (`on`/`emit`) are notifications of what happened: counters,
 // web hooks and $SYS topics listen to them; a listener cannot change the outcome.
+import { fromInternal } from './topics.ts';
 import type { AedesOptions, AedesPublishPacket, Client, ConnectPacket, PublishPacket, Subscription } from 'aedes';
 
 export type Verdict = 'allow' | 'deny' | 'ignore';
@@ -67,12 +68,10 @@ export class BrokerHooks {
 
   /** Listens to an event; returns the function that stops listening. */
   on<K extends keyof BrokerEvents>(event: K, fn: (e: BrokerEvents[K]) => void): () => void {
-    const list = (this.listeners[event] ??= []) as ((e: BrokerEvents[K]) => void)[];
-    list.push(fn);
-    return () => {
-      const i = list.indexOf(fn);
-      if (i >= 0) list.splice(i, 1);
-    };
+    // Copy on write, as for the chains: a listener list being emitted to is never changed.
+    const listeners = this.listeners as Record<K, ((e: BrokerEvents[K]) => void)[] | undefined>;
+    listeners[event] = [...(listeners[event] ?? []), fn];
+    return () => { listeners[event] = listeners[event]?.filter((f) => f !== fn); };
   }
 
   /** Whether anyone listens (so that callers can skip building an event nobody reads). */
@@ -125,7 +124,7 @@ export class BrokerHooks {
       },
       authorizeSubscribe: (client, sub, done) => {
         this.decide('authorizeSubscribe', client, sub).then((ok) => {
-          this.emit('client.subscribe.check', { clientid: client.id, filter: sub.topic, allowed: ok });
+          this.emit('client.subscribe.check', { clientid: client.id, filter: fromInternal(sub.topic), allowed: ok });
           done(null, ok ? sub : null);
         }, (e) => done(e as Error));
       },
