@@ -1,8 +1,9 @@
 // Where the session registry's own records (username, created_at, disconnected_at, expiry,
-// last will…) live between restarts. Aedes' persistence keeps subscriptions, queued messages,
-// wills and retained messages; this keeps the rest, in the same database.
-import type { AbstractSublevel } from 'abstract-level';
+// last will…) live between restarts. The MQTT store keeps subscriptions, queued messages, wills
+// and retained messages; this keeps the rest, in the same backend.
 import type { SessionRecord } from '../broker/sessions.ts';
+import { Keys, decodeRecord, encodeRecord } from './codec.ts';
+import type { Backend } from './backend.ts';
 
 export interface SessionStore {
   /** Every stored record. Throws if the store cannot be read: relaymq never starts empty by accident. */
@@ -10,7 +11,7 @@ export interface SessionStore {
   /** Stores (or replaces) a record. Writes are applied in call order. */
   save(rec: SessionRecord): void;
   delete(clientid: string): void;
-  /** Resolves once every write issued so far is applied. */
+  /** Resolves once every write issued so far is applied; rejects if one failed. */
   flush(): Promise<void>;
 }
 
@@ -33,26 +34,31 @@ export class MemorySessionStore implements SessionStore {
   async flush(): Promise<void> {}
 }
 
-type JsonSublevel = AbstractSublevel<any, any, string, SessionRecord>;
-
-/** LevelDB: one JSON value per client id in the `sessions` sublevel. */
-export class LevelSessionStore implements SessionStore {
-  private tail: Promise<unknown> = Promise.resolve();
+/** Records as `c/<client id>` entries of a durable backend (LevelDB), written in call order. */
+export class BackendSessionStore implements SessionStore {
+  private tail: Promise<void> = Promise.resolve();
   private failure: Error | undefined;
 
-  constructor(private readonly db: JsonSublevel, private readonly onError: (err: Error) => void) {}
+  constructor(private readonly backend: Backend, private readonly onError: (err: Error) => void) {}
+
+  /** Checks one stored record (at startup). Throws CorruptRecord for a damaged one. */
+  static check(value: Buffer): void {
+    decodeRecord(value);
+  }
 
   async load(): Promise<SessionRecord[]> {
-    return this.db.values().all();
+    await this.tail;
+    const out: SessionRecord[] = [];
+    for await (const [, value] of this.backend.entries(Keys.session(''))) out.push(decodeRecord(value).fields as unknown as SessionRecord);
+    return out;
   }
 
   save(rec: SessionRecord): void {
-    const value = structuredClone(rec);
-    this.enqueue(() => this.db.put(rec.clientid, value));
+    this.enqueue(this.backend.write([{ type: 'put', key: Keys.session(rec.clientid), value: encodeRecord(rec) }]));
   }
 
   delete(clientid: string): void {
-    this.enqueue(() => this.db.del(clientid));
+    this.enqueue(this.backend.write([{ type: 'del', key: Keys.session(clientid) }]));
   }
 
   async flush(): Promise<void> {
@@ -60,8 +66,9 @@ export class LevelSessionStore implements SessionStore {
     if (this.failure) throw this.failure;
   }
 
-  private enqueue(op: () => Promise<unknown>): void {
-    this.tail = this.tail.then(op).catch((err: Error) => {
+  private enqueue(write: Promise<void>): void {
+    // The backend commits in call order; this only keeps track of the last write and its errors.
+    this.tail = write.catch((err: Error) => {
       this.failure = err;
       this.onError(err);
     });

@@ -1,4 +1,4 @@
-// The part of qlobber (8.x, no typings of its own) that relaymq uses.
+// The parts of qlobber (8.x, no typings of its own) that relaymq uses.
 declare module 'qlobber' {
   interface QlobberOptions {
     separator?: string;
@@ -14,4 +14,17 @@ declare module 'qlobber' {
   }
   const qlobber: { QlobberTrue: typeof QlobberTrue };
   export default qlobber;
+}
+
+/** qlobber's trie of Aedes subscriptions (topic → client ids with their QoS and options). */
+declare module 'qlobber/aedes/qlobber-sub.js' {
+  interface SubscriptionValue { clientId: string; topic: string; qos?: number; rh?: number; rap?: boolean; nl?: boolean }
+  class QlobberSub {
+    constructor(options?: import('qlobber').QlobberOptions);
+    subscriptionsCount: number;
+    add(topic: string, value: SubscriptionValue): this;
+    remove(topic: string, value: { clientId: string; topic: string }): this;
+    match(topic: string): SubscriptionValue[];
+  }
+  export default QlobberSub;
 }

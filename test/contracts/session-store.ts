@@ -1,14 +1,9 @@
-// One contract for every SessionStore implementation (memory, LevelDB), in the manner of
-// aedes-persistence's abstract.js: each implementation runs the same tests.
+// The SessionStore contract suite, exported for every implementation to run (see
+// test/session-store.test.ts): the same tests, whatever the storage.
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
-import { Level } from 'level';
-import { pino } from 'pino';
-import { MemorySessionStore, LevelSessionStore, type SessionStore } from '../src/persistence/session-store.ts';
-import { openStore } from '../src/persistence/open.ts';
-import type { SessionRecord } from '../src/broker/sessions.ts';
-import { newDataDir } from './process.ts';
+import type { SessionStore } from '../../src/persistence/session-store.ts';
+import type { SessionRecord } from '../../src/broker/sessions.ts';
 
 function record(clientid: string, over: Partial<SessionRecord> = {}): SessionRecord {
   return {
@@ -19,34 +14,20 @@ function record(clientid: string, over: Partial<SessionRecord> = {}): SessionRec
   };
 }
 
-interface Impl {
+export interface SessionStoreImpl {
   name: string;
+  /** Whether records outlive the store object (then `create` also gives `reopen`). */
+  durable: boolean;
   /** A fresh, empty store; `reopen` gives a store over the same data (durable stores only). */
   create(): Promise<{ store: SessionStore; reopen?: () => Promise<SessionStore>; close: () => Promise<void> }>;
 }
 
-const impls: Impl[] = [
-  { name: 'memory', create: async () => ({ store: new MemorySessionStore(), close: async () => {} }) },
-  {
-    name: 'LevelDB',
-    create: async () => {
-      const dir = join(newDataDir(), 'db');
-      let db = new Level<string, string>(dir);
-      const open = async () => {
-        await db.open();
-        return new LevelSessionStore(db.sublevel<string, SessionRecord>('sessions', { valueEncoding: 'json' }), (e) => { throw e; });
-      };
-      const store = await open();
-      return {
-        store,
-        reopen: async () => { await store.flush(); await db.close(); db = new Level(dir); return open(); },
-        close: () => db.close(),
-      };
-    },
-  },
-];
+/**
+ * The SessionStore contract, in the manner of aedes-persistence's abstract.js: every
+ * implementation (memory, LevelDB, Redis) runs these same tests.
+ */
+export function sessionStoreContract(impl: SessionStoreImpl): void {
 
-for (const impl of impls) {
   describe(`SessionStore contract: ${impl.name}`, () => {
     test('starts empty', async () => {
       const { store, close } = await impl.create();
@@ -100,7 +81,7 @@ for (const impl of impls) {
       await close();
     });
 
-    if (impl.name !== 'memory') {
+    if (impl.durable) {
       test('records survive closing and reopening the store', async () => {
         const { store, reopen, close } = await impl.create();
         store.save(record('kept'));
@@ -113,12 +94,3 @@ for (const impl of impls) {
     }
   });
 }
-
-test('openStore: an unreadable session record stops startup instead of starting empty', async () => {
-  const dataDir = newDataDir();
-  const db = new Level<string, string>(join(dataDir, 'store'));
-  await db.open();
-  await db.sublevel<string, string>('sessions', { valueEncoding: 'utf8' }).put('broken', '{not json');
-  await db.close();
-  await assert.rejects(openStore({ type: 'level', data_dir: dataDir }, pino({ level: 'silent' })), /cannot read the session records/);
-});

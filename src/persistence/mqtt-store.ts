@@ -1,0 +1,432 @@
+// The store relaymq gives Aedes (Aedes' persistence interface): retained messages,
+// subscriptions, the outgoing queue of every persistent session, incoming QoS 2 messages awaiting
+// PUBREL, and wills. Its state lives in memory — every read is a lookup, and queue lengths are
+// counted as they change — and every change goes to a Backend (nothing for `memory`, LevelDB
+// for `level`). A change reaches memory only after the backend committed it, so a failed write
+// leaves no trace and the caller's promise rejects: Aedes and relaymq then refuse to acknowledge.
+//
+// Beyond Aedes' interface it enforces `max_mqueue_len` on every session's queue (the oldest
+// message never sent is dropped, as RMQTT drops the earliest QoS 1/2 message; drops are
+// reported), clears a session's whole queue or incoming state at once, and numbers queue entries
+// with a sequence that never repeats, so messages queued across restarts never collide.
+import { Readable } from 'node:stream';
+import QlobberSub from 'qlobber/aedes/qlobber-sub.js';
+import qlobber from 'qlobber';
+import type { Backend, WriteOp } from './backend.ts';
+import { Keys, decodePacket, decodeRecord, encodePacket, encodeRecord, parseKey, toStoredPacket, type StoredPacket } from './codec.ts';
+import { OutgoingQueue } from './outgoing-queue.ts';
+import PacketCtor from 'aedes-packet';
+
+/** aedes-packet's constructor: what Aedes' own stores keep for a queued message. */
+const Packet = PacketCtor as unknown as new (original: object) => object;
+
+const TRIE_OPTIONS = { separator: '/', wildcard_one: '+', wildcard_some: '#', match_empty_levels: true };
+
+export interface StoredSubscription {
+  qos: number;
+  rh?: number;
+  rap?: boolean;
+  nl?: boolean;
+  subscriptionIdentifier?: number;
+}
+
+export interface QueueLimits {
+  /** Messages an offline session may have queued, per `mqtt.max_mqueue_len`. */
+  maxQueue: number;
+  /** Whether the session is connected: then its flow control bounds its queue, not the store. */
+  online(clientId: string): boolean;
+}
+
+export type DropListener = (clientId: string, packet: StoredPacket, reason: 'queue_full') => void;
+
+type ClientRef = { id: string };
+type BrokerRef = { id: string; counter: number };
+
+const isWildcardFirst = (filter: string) => filter.startsWith('+') || filter.startsWith('#');
+
+export class MqttStore {
+  private readonly retained = new Map<string, StoredPacket>();
+  private readonly subscriptions = new Map<string, Map<string, StoredSubscription>>();
+  private readonly trie = new QlobberSub(TRIE_OPTIONS);
+  private readonly outgoing = new Map<string, OutgoingQueue>();
+  private readonly incoming = new Map<string, Map<number, StoredPacket>>();
+  private readonly wills = new Map<string, StoredPacket>();
+  private seq = 0;
+  private maxCounter = 0;
+  private queuedTotal = 0;
+  private limits: QueueLimits = { maxQueue: Number.MAX_SAFE_INTEGER, online: () => false };
+  private dropListeners: DropListener[] = [];
+  broker?: BrokerRef;
+
+  constructor(private readonly backend: Backend) {}
+
+  /** Puts back one stored record (at startup). Throws CorruptRecord for a damaged one. */
+  loadRecord(key: string, value: Buffer): void {
+    const k = parseKey(key);
+    if (!k) return;
+    switch (k.kind) {
+      case 'queue': {
+        const seq = Number(k.rest);
+        const packet = decodePacket(value);
+        this.queue(k.clientId).add({ seq, packet });
+        this.queuedTotal++;
+        this.seq = Math.max(this.seq, seq);
+        this.seen(packet);
+        break;
+      }
+      case 'retained': {
+        const packet = decodePacket(value);
+        this.retained.set(packet.topic, packet);
+        this.seen(packet);
+        break;
+      }
+      case 'subscription':
+        this.setSubscription(k.clientId, k.rest, decodeRecord(value).fields as unknown as StoredSubscription);
+        break;
+      case 'incoming': {
+        const packet = decodePacket(value);
+        this.incomingOf(k.clientId).set(packet.messageId!, packet);
+        break;
+      }
+      case 'will':
+        this.wills.set(k.clientId, decodePacket(value));
+        break;
+      default:
+    }
+  }
+
+  /** Sets the queue limits and applies them to what was loaded. */
+  configure(limits: QueueLimits): void {
+    this.limits = limits;
+    for (const clientId of [...this.outgoing.keys()]) this.trimQueue(clientId);
+  }
+
+  onDrop(listener: DropListener): void {
+    this.dropListeners.push(listener);
+  }
+
+  async setup(broker: BrokerRef): Promise<void> {
+    this.broker = broker;
+    // Aedes numbers messages from 0 at every start; continuing after the highest stored number
+    // keeps (broker id, counter) unique across restarts, which queue updates rely on.
+    broker.counter = Math.max(broker.counter, this.maxCounter);
+  }
+
+  // ---- retained messages ----
+
+  async storeRetained(packet: object): Promise<void> {
+    const p = toStoredPacket(packet);
+    const key = Keys.retained(p.topic);
+    if (p.payload.length === 0) {
+      return this.commit(() => [{ type: 'del', key }], () => { this.retained.delete(p.topic); });
+    }
+    return this.commit(() => [{ type: 'put', key, value: encodePacket(p) }], () => { this.retained.set(p.topic, p); });
+  }
+
+  createRetainedStreamCombi(patterns: string[]): Readable {
+    return Readable.from(patterns.flatMap((p) => this.retainedMatching(p)));
+  }
+
+  createRetainedStream(pattern: string): Readable {
+    return Readable.from(this.retainedMatching(pattern));
+  }
+
+  /** Every retained message, for relaymq's own bookkeeping (no copies: do not modify). */
+  retainedMessages(): IterableIterator<StoredPacket> {
+    return this.retained.values();
+  }
+
+  private retainedMatching(pattern: string): StoredPacket[] {
+    const matcher = new qlobber.QlobberTrue(TRIE_OPTIONS);
+    matcher.add(pattern);
+    const out: StoredPacket[] = [];
+    // [MQTT-4.7.2-1] a filter starting with a wildcard never matches a topic starting with '$'.
+    const skipDollar = isWildcardFirst(pattern);
+    for (const [topic, p] of this.retained) {
+      if (skipDollar && topic.startsWith('$')) continue;
+      if (matcher.test(topic)) out.push({ ...p });
+    }
+    return out;
+  }
+
+  // ---- subscriptions ----
+
+  async addSubscriptions(client: ClientRef, subs: ({ topic: string } & StoredSubscription)[]): Promise<void> {
+    const records = subs.map((s) => ({ topic: s.topic, sub: subscriptionRecord(s) }));
+    return this.commit(
+      () => records.map(({ topic, sub }) => ({ type: 'put', key: Keys.subscription(client.id, topic), value: encodeRecord(sub) })),
+      () => { for (const { topic, sub } of records) this.setSubscription(client.id, topic, sub); },
+    );
+  }
+
+  async removeSubscriptions(client: ClientRef, topics: string[]): Promise<void> {
+    return this.commit(
+      () => topics.map((t) => ({ type: 'del', key: Keys.subscription(client.id, t) })),
+      () => { for (const t of topics) this.deleteSubscription(client.id, t); },
+    );
+  }
+
+  async subscriptionsByClient(client: ClientRef): Promise<({ topic: string } & StoredSubscription)[]> {
+    return [...(this.subscriptions.get(client.id) ?? [])].map(([topic, s]) => ({ topic, ...s }));
+  }
+
+  async countOffline(): Promise<{ subsCount: number; clientsCount: number }> {
+    return { subsCount: this.trie.subscriptionsCount, clientsCount: this.subscriptions.size };
+  }
+
+  /** QoS 1/2 subscriptions matching a topic (for queueing); none with a leading wildcard for '$' topics. */
+  async subscriptionsByTopic(topic: string): Promise<{ clientId: string; topic: string; qos: number }[]> {
+    const subs = this.trie.match(topic) as { clientId: string; topic: string; qos: number }[];
+    return topic.startsWith('$') ? subs.filter((s) => !isWildcardFirst(s.topic)) : subs;
+  }
+
+  async cleanSubscriptions(client: ClientRef): Promise<void> {
+    const topics = [...(this.subscriptions.get(client.id)?.keys() ?? [])];
+    if (topics.length) await this.removeSubscriptions(client, topics);
+  }
+
+  getClientList(topic: string): Readable {
+    const ids = [...this.subscriptions].filter(([, subs]) => subs.has(topic)).map(([id]) => id);
+    return Readable.from(ids);
+  }
+
+  private setSubscription(clientId: string, topic: string, sub: StoredSubscription): void {
+    let subs = this.subscriptions.get(clientId);
+    if (!subs) this.subscriptions.set(clientId, (subs = new Map()));
+    const previous = subs.get(topic);
+    subs.set(topic, sub);
+    if (sub.qos > 0) this.trie.add(topic, { clientId, topic, qos: sub.qos, rh: sub.rh, rap: sub.rap, nl: sub.nl });
+    else if (previous && previous.qos > 0) this.trie.remove(topic, { clientId, topic });
+  }
+
+  private deleteSubscription(clientId: string, topic: string): void {
+    const subs = this.subscriptions.get(clientId);
+    const previous = subs?.get(topic);
+    if (!subs || !previous) return;
+    subs.delete(topic);
+    if (previous.qos > 0) this.trie.remove(topic, { clientId, topic });
+    if (subs.size === 0) this.subscriptions.delete(clientId);
+  }
+
+  // ---- outgoing queues ----
+
+  async outgoingEnqueue(sub: { clientId: string }, packet: object): Promise<void> {
+    return this.outgoingEnqueueCombi([sub], packet);
+  }
+
+  async outgoingEnqueueCombi(subs: { clientId: string }[] | null | undefined, packet: object): Promise<void> {
+    if (!subs || subs.length === 0) return;
+    // A queued message has no packet id (it gets one when it is sent).
+    const stored = toStoredPacket(new Packet(packet));
+    const entries = subs.map((s) => ({ clientId: s.clientId, seq: ++this.seq }));
+    return this.commit(
+      () => {
+        const value = encodePacket(stored);
+        return entries.map(({ clientId, seq }) => ({ type: 'put', key: Keys.queue(clientId, seq), value }));
+      },
+      () => {
+        this.seen(stored);
+        for (const { clientId, seq } of entries) {
+          this.queue(clientId).add({ seq, packet: stored });
+          this.queuedTotal++;
+          this.trimQueue(clientId);
+        }
+      },
+    );
+  }
+
+  /** A queued message is being sent (it gets its packet id), or a PUBREL replaces a PUBLISH. */
+  async outgoingUpdate(client: ClientRef, packet: { cmd?: string; brokerId?: string; brokerCounter?: number; messageId?: number }): Promise<void> {
+    const q = this.queue(client.id);
+    const entry = packet.brokerId ? q.byMessage(packet) : q.byMessageId(packet.messageId!);
+    const stored: StoredPacket = packet.cmd === 'pubrel'
+      ? { cmd: 'pubrel', messageId: packet.messageId } as StoredPacket
+      : toStoredPacket(packet);
+    if (!entry) {
+      // A message routed to a subscription made after it was queued for the others: keep it
+      // from now on rather than fail the client.
+      if (stored.cmd !== 'publish' || !stored.brokerId) throw new Error('no such packet');
+      const seq = ++this.seq;
+      return this.commit(() => [{ type: 'put', key: Keys.queue(client.id, seq), value: encodePacket(stored) }], () => {
+        this.queue(client.id).add({ seq, packet: stored });
+        this.queuedTotal++;
+      });
+    }
+    return this.commit(() => [{ type: 'put', key: Keys.queue(client.id, entry.seq), value: encodePacket(stored) }], () => q.replace(entry, stored));
+  }
+
+  async outgoingClearMessageId(client: ClientRef, packet: { messageId?: number | null; brokerId?: string; brokerCounter?: number }): Promise<StoredPacket | undefined> {
+    const q = this.outgoing.get(client.id);
+    if (!q) return undefined;
+    const entry = typeof packet.messageId === 'number' ? q.byMessageId(packet.messageId) : q.byMessage(packet);
+    if (!entry) return undefined;
+    const found = { ...entry.packet };
+    await this.commit(() => [{ type: 'del', key: Keys.queue(client.id, entry.seq) }], () => this.removeEntry(client.id, entry.seq));
+    return found;
+  }
+
+  /** Removes every message queued for a session. */
+  async outgoingClear(client: ClientRef): Promise<void> {
+    const q = this.outgoing.get(client.id);
+    if (!q) return;
+    const seqs = [...q.values()].map((e) => e.seq);
+    return this.commit(
+      () => seqs.map((seq) => ({ type: 'del', key: Keys.queue(client.id, seq) })),
+      () => { for (const seq of seqs) this.removeEntry(client.id, seq); },
+    );
+  }
+
+  outgoingStream(client: ClientRef): Readable {
+    // `messageId: undefined` as aedes-packet gives a message not yet sent.
+    return Readable.from([...(this.outgoing.get(client.id)?.values() ?? [])].map((e) => ({ ...e.packet, messageId: e.packet.messageId })));
+  }
+
+  /** Messages stored for a session (queued, or sent and not acknowledged). O(1). */
+  queueLength(clientId: string): number {
+    return this.outgoing.get(clientId)?.size ?? 0;
+  }
+
+  /** Messages stored over every session. O(1). */
+  totalQueued(): number {
+    return this.queuedTotal;
+  }
+
+  private queue(clientId: string): OutgoingQueue {
+    let q = this.outgoing.get(clientId);
+    if (!q) this.outgoing.set(clientId, (q = new OutgoingQueue()));
+    return q;
+  }
+
+  private removeEntry(clientId: string, seq: number): void {
+    const q = this.outgoing.get(clientId);
+    if (!q?.remove(seq)) return;
+    this.queuedTotal--;
+    if (q.size === 0) this.outgoing.delete(clientId);
+  }
+
+  /**
+   * Keeps an offline session's queue at maxQueue messages at most, dropping the oldest never
+   * sent first (then the oldest sent before its session went offline).
+   */
+  trimQueue(clientId: string): void {
+    const q = this.outgoing.get(clientId);
+    if (!q || this.limits.online(clientId)) return;
+    const deletes: WriteOp[] = [];
+    while (q.size > this.limits.maxQueue) {
+      const victim = q.oldestToDrop();
+      if (!victim) break;
+      this.removeEntry(clientId, victim.seq);
+      deletes.push({ type: 'del', key: Keys.queue(clientId, victim.seq) });
+      for (const l of this.dropListeners) l(clientId, victim.packet, 'queue_full');
+    }
+    // If this delete is lost, the next start enforces the limit again.
+    if (deletes.length && !this.backend.immediate) this.backend.write(deletes).catch(() => {});
+  }
+
+  // ---- incoming QoS 2 ----
+
+  async incomingStorePacket(client: ClientRef, packet: object & { messageId?: number }): Promise<void> {
+    const id = packet.messageId!;
+    const stored = toStoredPacket({ ...new Packet(packet), messageId: id });
+    return this.commit(() => [{ type: 'put', key: Keys.incoming(client.id, id), value: encodePacket(stored) }],
+      () => { this.incomingOf(client.id).set(id, stored); });
+  }
+
+  async incomingGetPacket(client: ClientRef, packet: { messageId?: number }): Promise<StoredPacket> {
+    const found = this.incoming.get(client.id)?.get(packet.messageId!);
+    if (!found) throw new Error('no such packet');
+    return { ...found };
+  }
+
+  async incomingDelPacket(client: ClientRef, packet: { messageId?: number }): Promise<void> {
+    const id = packet.messageId!;
+    return this.commit(() => [{ type: 'del', key: Keys.incoming(client.id, id) }], () => this.deleteIncoming(client.id, id));
+  }
+
+  /** Forgets every QoS 2 message of a session still awaiting PUBREL (clean start, session end). */
+  async cleanIncoming(client: ClientRef): Promise<void> {
+    const ids = [...(this.incoming.get(client.id)?.keys() ?? [])];
+    if (!ids.length) return;
+    return this.commit(() => ids.map((id) => ({ type: 'del', key: Keys.incoming(client.id, id) })),
+      () => { for (const id of ids) this.deleteIncoming(client.id, id); });
+  }
+
+  /** QoS 2 messages awaiting PUBREL, over every session (for the stats). */
+  incomingCount(): number {
+    let n = 0;
+    for (const m of this.incoming.values()) n += m.size;
+    return n;
+  }
+
+  private incomingOf(clientId: string): Map<number, StoredPacket> {
+    let m = this.incoming.get(clientId);
+    if (!m) this.incoming.set(clientId, (m = new Map()));
+    return m;
+  }
+
+  private deleteIncoming(clientId: string, id: number): void {
+    const m = this.incoming.get(clientId);
+    if (!m) return;
+    m.delete(id);
+    if (m.size === 0) this.incoming.delete(clientId);
+  }
+
+  // ---- wills ----
+
+  async putWill(client: ClientRef, packet: Record<string, unknown>): Promise<void> {
+    packet.brokerId = this.broker?.id;
+    packet.clientId = client.id;
+    const stored = toStoredPacket(packet);
+    return this.commit(() => [{ type: 'put', key: Keys.will(client.id), value: encodePacket(stored) }], () => { this.wills.set(client.id, stored); });
+  }
+
+  async getWill(client: ClientRef): Promise<StoredPacket | undefined> {
+    const w = this.wills.get(client.id);
+    return w && { ...w };
+  }
+
+  async delWill(client: ClientRef): Promise<StoredPacket | undefined> {
+    const w = this.wills.get(client.id);
+    if (!w) return undefined;
+    await this.commit(() => [{ type: 'del', key: Keys.will(client.id) }], () => { this.wills.delete(client.id); });
+    return { ...w };
+  }
+
+  streamWill(brokers: Record<string, unknown> = {}): Readable {
+    return Readable.from([...this.wills.values()].filter((w) => !brokers[w.brokerId!]).map((w) => ({ ...w })));
+  }
+
+  async destroy(): Promise<void> {
+    await this.backend.close();
+  }
+
+  // ----
+
+  /**
+   * Commits the writes `ops()` builds, then applies the change to memory. With an immediate
+   * backend there is nothing to write: the change applies at once (and `ops` is never built).
+   */
+  private commit<T>(ops: () => WriteOp[], apply: () => T): Promise<T> {
+    if (this.backend.immediate) {
+      try {
+        return Promise.resolve(apply());
+      } catch (e) {
+        return Promise.reject(e);
+      }
+    }
+    return this.backend.write(ops()).then(apply);
+  }
+
+  private seen(p: { brokerCounter?: number }): void {
+    if (typeof p.brokerCounter === 'number' && p.brokerCounter > this.maxCounter) this.maxCounter = p.brokerCounter;
+  }
+}
+
+function subscriptionRecord(s: StoredSubscription): StoredSubscription {
+  const r: StoredSubscription = { qos: s.qos };
+  if (s.rh !== undefined) r.rh = s.rh;
+  if (s.rap !== undefined) r.rap = s.rap;
+  if (s.nl !== undefined) r.nl = s.nl;
+  if (s.subscriptionIdentifier !== undefined) r.subscriptionIdentifier = s.subscriptionIdentifier;
+  return r;
+}
