@@ -620,6 +620,11 @@ export interface components {
          */
         DateTime: string;
         /**
+         * @description Running: the node serves and its store accepts writes. Degraded: the node serves, but its store refuses writes (e.g. disk full), so it refuses what it cannot keep — QoS 1/2 messages to persistent sessions and retained messages are not acknowledged — until the store recovers on its own. Stopped: the node is shutting down.
+         * @enum {string}
+         */
+        NodeStatus: "Running" | "Degraded" | "Stopped";
+        /**
          * @description Broker runtime, "D days H hours, m minutes, s seconds".
          * @example 5 days 23 hours, 16 minutes, 3 seconds
          */
@@ -774,12 +779,8 @@ export interface components {
             node_id: components["schemas"]["NodeId"];
             /** @description Node name, "<node_id>@<host>". */
             node_name: string;
-            /**
-             * @description Node status.
-             * @enum {string}
-             */
-            node_status: "Running" | "Stopped";
-            /** @description Node is healthy. */
+            node_status: components["schemas"]["NodeStatus"];
+            /** @description Node is healthy: true exactly when node_status is Running. */
             running: boolean;
             /** @description Software description. */
             sysdescr: string;
@@ -812,12 +813,8 @@ export interface components {
             node_id: components["schemas"]["NodeId"];
             /** @description Node name. */
             node_name: string;
-            /**
-             * @description Node status.
-             * @enum {string}
-             */
-            node_status: "Running" | "Stopped";
-            /** @description Node is healthy. */
+            node_status: components["schemas"]["NodeStatus"];
+            /** @description Node is healthy: true exactly when node_status is Running. */
             running: boolean;
             uptime: components["schemas"]["Uptime"];
             /** @description Broker version. */
@@ -1034,8 +1031,7 @@ export interface components {
         NodeStatusRef: {
             id: components["schemas"]["NodeId"];
             name: string;
-            /** @enum {string} */
-            status: "Running" | "Stopped";
+            status: components["schemas"]["NodeStatus"];
         };
         NodeStats: {
             node: components["schemas"]["NodeStatusRef"];
@@ -1046,8 +1042,7 @@ export interface components {
             nodes: {
                 [key: string]: {
                     name: string;
-                    /** @enum {string} */
-                    status: "Running" | "Stopped";
+                    status: components["schemas"]["NodeStatus"];
                 };
             };
             stats: components["schemas"]["Stats"];

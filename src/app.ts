@@ -3,13 +3,13 @@
 // (src/main.ts) and by the tests, which start real instances on ephemeral ports.
 import type { Aedes } from 'aedes';
 import { createBroker, startListeners, closeListeners, boundPort, type MqttListeners } from './broker/broker.ts';
+import { AedesSeam } from './broker/aedes-seam.ts';
 import { BrokerHooks } from './broker/hooks.ts';
 import { SessionRegistry } from './broker/sessions.ts';
 import { FlowControl } from './broker/flow-control.ts';
 import { SharedSubscriptions } from './broker/shared-subscriptions.ts';
 import { SessionTracker } from './broker/session-tracker.ts';
 import { SessionAdmin } from './broker/admin.ts';
-import { advertiseSharedSubscriptions } from './broker/connack.ts';
 import { LocalCluster, type Cluster } from './broker/cluster.ts';
 import { LocalNode } from './broker/local-node.ts';
 import { MessageObserver } from './broker/message-observer.ts';
@@ -17,6 +17,7 @@ import { Handshakes } from './broker/handshakes.ts';
 import { StatsCollector } from './broker/stats.ts';
 import { socketOf } from './broker/client-info.ts';
 import { fromInternal, parseShared } from './broker/topics.ts';
+import type { TaggedPacket } from './broker/packet.ts';
 import { MetricsCounter } from './metrics/counter.ts';
 import { openStore } from './persistence/open.ts';
 import { PluginManager } from './plugins/manager.ts';
@@ -45,28 +46,33 @@ export async function startRelayMQ(config: Config, log: Logger = createLogger(co
   const unknown = config.broker.plugins.default_startups.filter((n) => !PLUGINS.some((p) => p.name === n));
   if (unknown.length) throw new ConfigError(`${config.file}: key 'plugins.default_startups' names unknown plugins: ${unknown.join(', ')}`);
 
-  advertiseSharedSubscriptions();
   const hooks = new BrokerHooks();
   const store = await openStore(config.broker.persistence, log);
   let broker: Aedes;
   try {
-    broker = await createBroker(config.broker, log, hooks.aedesOptions(), store.aedes);
+    broker = await createBroker(config.broker, log, hooks.aedesOptions(), store.mqtt);
   } catch (e) {
     await store.close();
     throw e;
   }
+  const seam = new AedesSeam(broker, log);
   const registry = new SessionRegistry(store.sessions);
-  const flow = new FlowControl(broker, { maxInflight: limits.maxInflight, maxQueue: limits.maxQueue },
-    (client, packet, reason) => hooks.emit('message.dropped', { clientid: client.id, message: observer.info(packet), reason }));
-  const observer = new MessageObserver(broker, hooks, registry.routes, flow);
+  const flow = new FlowControl(broker, seam, { maxInflight: limits.maxInflight, maxQueue: limits.maxQueue }, (client, packet, reason) => {
+    // A persistent session's stored copy goes with it.
+    if (!client.clean) store.mqtt.outgoingClearMessageId(client, packet).catch(() => {});
+    hooks.emit('message.dropped', { clientid: client.id, message: observer.info(packet), reason });
+  });
+  const observer = new MessageObserver(broker, hooks, registry.routes, flow, store.mqtt);
   const shared = new SharedSubscriptions(broker, registry, mqtt.shared_subscription_strategy,
     (packet) => hooks.emit('message.dropped', { message: observer.info(packet), reason: 'no shared subscriber' }));
   const handshakes = new Handshakes();
-  const tracker = new SessionTracker(broker, hooks, registry, flow, shared, {
+  const tracker = new SessionTracker(seam, store.mqtt, hooks, registry, flow, shared, {
     maxSubscriptions: limits.maxSubscriptions,
     v3SessionExpiry: parseDurationSeconds(mqtt.session_expiry_interval),
   });
-  const stats = new StatsCollector(broker, registry, flow, handshakes, observer);
+  store.mqtt.configure({ maxQueue: limits.maxQueue, online: (clientid) => tracker.client(clientid) !== undefined });
+  store.mqtt.onDrop((clientid, packet, reason) => hooks.emit('message.dropped', { clientid, message: observer.info(packet as TaggedPacket), reason }));
+  const stats = new StatsCollector(broker, registry, flow, handshakes, observer, store.mqtt);
   const counter = new MetricsCounter();
   const ctx: PluginContext = {
     hooks, broker, registry, log, config,
@@ -77,7 +83,7 @@ export async function startRelayMQ(config: Config, log: Logger = createLogger(co
   };
   const plugins = new PluginManager(PLUGINS, config.broker.plugins.dir, ctx);
   const node = new LocalNode({ id: nodeCfg.id, name: nodeCfg.name, startedAt, dataDir: config.broker.persistence.data_dir },
-    broker, tracker, new SessionAdmin(broker, hooks, tracker, nodeCfg.id), limits, stats, counter, plugins);
+    broker, tracker, new SessionAdmin(broker, hooks, tracker, nodeCfg.id), limits, stats, counter, plugins, store);
   ctx.cluster = new LocalCluster(node);
 
   let listeners: MqttListeners = {};
@@ -92,20 +98,26 @@ export async function startRelayMQ(config: Config, log: Logger = createLogger(co
     await store.close();
   };
   try {
+    // The order of everything relaymq does around Aedes, in one place (see aedes-seam.ts):
+    seam.install({
+      publish: [observer.publish],
+      // The observer reports a PUBACK's message before flow control releases it; the tracker
+      // turns shared filters into their internal form before Aedes sees the SUBSCRIBE.
+      inbound: [observer.inbound, tracker.inbound, flow.inbound],
+      // The observer tags retained messages sent on subscribe, then flow control windows them.
+      deliver: [observer.stage, flow.stage],
+    });
     observer.install();
-    await observer.loadRetained();
+    observer.loadRetained();
     handshakes.install(broker, hooks);
     tracker.install();
     await tracker.restore(await store.sessions.load());
     stats.start(hooks);
     for (const name of config.broker.plugins.default_startups) await plugins.load(name);
-    // Per connection: handshake tracking, then SessionTracker (flow control and its packet
-    // listener), then MessageObserver, whose packet listener must run before the tracker's.
     listeners = await startListeners((conn, req) => {
       const client = broker.handle(conn, req);
       handshakes.attach(client);
-      tracker.attach(client);
-      observer.attach(client);
+      seam.attach(client);
     }, config.broker, log);
   } catch (e) {
     await shutdown();

@@ -92,7 +92,7 @@ describe('session limits', () => {
   before(async () => { relay = await startTestRelay({ broker: { mqtt: { max_inflight: 3, max_mqueue_len: 4, max_subscriptions: 2 } } }); });
   after(() => relay.close());
 
-  test('max_inflight and max_mqueue_len: 3 in flight, 4 queued, the rest dropped; acks release the queue', async () => {
+  test('max_inflight and max_mqueue_len: 3 in flight, 4 queued, the oldest queued dropped; acks release the queue', async () => {
     const slow = await rawClient(relay.ports.mqtt!, 'slow');
     await slow.subscribe('flow/#', 1);
     const pub = await connectClient(relay, { clientId: 'fast', protocolVersion: 4 });
@@ -109,7 +109,8 @@ describe('session limits', () => {
     for (const p of slow.publishes.slice(3)) slow.ack(p.messageId!);
     await waitFor(() => slow.publishes.length >= 7);
     await new Promise((r) => setTimeout(r, 200));
-    assert.deepEqual(slow.publishes.map((p) => p.payload), ['m0', 'm1', 'm2', 'm3', 'm4', 'm5', 'm6']);
+    // As RMQTT does for QoS 1/2: a full queue drops its oldest message (m3, m4, m5) for the newest.
+    assert.deepEqual(slow.publishes.map((p) => p.payload), ['m0', 'm1', 'm2', 'm6', 'm7', 'm8', 'm9']);
     assert.equal(new Set(slow.publishes.map((p) => p.messageId)).size, 7);
     assert.equal((await getData(relay, '/api/v2/metrics/1')).metrics['messages.dropped'], 3, 'the 3 over the queue limit');
     slow.destroy();

@@ -3,10 +3,8 @@ import type { Handler } from './types.ts';
 import { requireNode } from './nodes-common.ts';
 import type { ClusterNode } from '../broker/cluster.ts';
 
-const status = (n: ClusterNode) => (n.running() ? 'Running' as const : 'Stopped' as const);
-
 async function nodeStats(n: ClusterNode) {
-  return { node: { id: n.id, name: n.name, status: status(n) }, stats: await n.stats() };
+  return { node: { id: n.id, name: n.name, status: n.status() }, stats: await n.stats() };
 }
 
 /** Adds up records of numbers key by key. */
@@ -24,7 +22,7 @@ export const get_stats: Handler<'get_stats'> = async (req, ctx) => nodeStats(awa
 export const get_stats_sum: Handler<'get_stats_sum'> = async (_req, ctx) => {
   const nodes = await ctx.cluster.nodes();
   return {
-    nodes: Object.fromEntries(nodes.map((n) => [String(n.id), { name: n.name, status: status(n) }])),
+    nodes: Object.fromEntries(nodes.map((n) => [String(n.id), { name: n.name, status: n.status() }])),
     stats: sum(await Promise.all(nodes.map((n) => n.stats()))),
   };
 };

@@ -19,18 +19,18 @@ export function splitAddr(addr: string): { host: string; port: number } {
   return { host: addr.slice(0, i).replace(/^\[|\]$/g, ''), port: Number(addr.slice(i + 1)) };
 }
 
-export async function createBroker(cfg: BrokerConfig, log: Logger, hookOptions: AedesOptions, persistence?: unknown): Promise<Aedes> {
+export async function createBroker(cfg: BrokerConfig, log: Logger, hookOptions: AedesOptions, persistence: unknown): Promise<Aedes> {
   const broker = await Aedes.createBroker({
     ...hookOptions,
-    ...(persistence ? { persistence } : {}),
+    persistence,
     id: cfg.node.name,
     maxClientsIdLength: cfg.mqtt.max_clientid_len,
     keepaliveLimit: cfg.mqtt.max_keepalive,
-  });
-  // Aedes keys plain objects by client input (client ids here, topic filters in
-  // client.subscriptions): with a prototype, a client id or filter such as "constructor"
-  // finds Object.prototype members and brings the broker down. No prototype, no such keys.
-  broker.clients = Object.create(null);
+    // relaymq routes shared subscriptions itself (shared-subscriptions.ts): say so [MQTT-3.2.2-13].
+    connackProperties: (_client: unknown, properties: { sharedSubscriptionAvailable?: boolean }) => {
+      properties.sharedSubscriptionAvailable = true;
+    },
+  } as AedesOptions);
   // Aedes reports store failures as 'error' events; an EventEmitter without a listener would throw.
   (broker as unknown as import('node:events').EventEmitter).on('error', (err: Error) => log.error({ err }, 'broker error'));
   broker.on('clientError', (client, err) => log.debug({ clientid: client.id, err: err.message }, 'client error'));

@@ -3,7 +3,7 @@
 // whole cluster); a Redis-backed cluster implements the same interfaces and needs no handler
 // change.
 import type { components } from '../../generated/openapi.js';
-import type { BrokerInfo, NodeInfo } from './node-info.ts';
+import type { BrokerInfo, NodeInfo, NodeStatus } from './node-info.ts';
 import type { ClientQuery, SubscriptionQuery } from './queries.ts';
 import type { PublishRequest } from './admin.ts';
 import type { Qos } from './sessions.ts';
@@ -19,6 +19,8 @@ export type RouteInfo = components['schemas']['Route'];
 export interface ClusterNode {
   readonly id: number;
   readonly name: string;
+  /** Running, Degraded (its store refuses writes) or Stopped. */
+  status(): NodeStatus;
   running(): boolean;
   brokerInfo(): Promise<BrokerInfo>;
   nodeInfo(): Promise<NodeInfo>;

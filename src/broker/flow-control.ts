@@ -1,21 +1,14 @@
-// Enforces `max_inflight` and `max_mqueue_len` per connected session. Aedes writes every QoS
-// 1/2 message at once; here each client's deliverQoS is wrapped so that at most max_inflight
-// messages await acknowledgement, and the rest wait in a queue of at most max_mqueue_len
-// (beyond it a message is dropped and reported). relaymq assigns the packet identifiers
-// itself (Aedes keeps an identifier a packet already has), so a PUBACK/PUBCOMP — seen by
-// the parser listener of SessionTracker — releases exactly the message it acknowledges.
-import type { Aedes, AedesPublishPacket, Client } from 'aedes';
-import { copyPacket } from './packet.ts';
-
-/** Metadata relaymq attaches to a packet and that survives FlowControl's copies. */
-export const PACKET_TAG = Symbol('relaymq.packetTag');
-export interface PacketTag {
-  /** Shared-subscription group key this delivery came from. */
-  shared?: string;
-  /** Set when the source cannot be told from the packet (retained messages sent on subscribe). */
-  source?: import('./hooks.ts').MessageSource;
-}
-export type TaggedPacket = AedesPublishPacket & { [PACKET_TAG]?: PacketTag };
+// Enforces `max_inflight` and `max_mqueue_len` for every connected client. It is a delivery stage
+// (see aedes-seam.ts): at most max_inflight QoS 1/2 messages await acknowledgement, the rest wait
+// in a queue of at most max_mqueue_len; when it is full the oldest queued message is dropped, as
+// RMQTT drops the earliest QoS 1/2 message (reported through `onDrop`, which also removes a
+// persistent session's stored copy). Offline sessions' queues are bounded by the store.
+// relaymq assigns the packet identifiers itself (Aedes keeps an identifier a packet already
+// has), so a PUBACK/PUBCOMP releases exactly the message it acknowledges.
+import type { Client } from 'aedes';
+import type { AedesSeam, DeliverFn, DeliveryStage, InboundObserver } from './aedes-seam.ts';
+import { copyPacket, type TaggedPacket } from './packet.ts';
+import type { Aedes } from 'aedes';
 
 export type DropReason = 'queue_full' | 'expired';
 
@@ -23,7 +16,8 @@ interface ClientFlow {
   inflight: Map<number, TaggedPacket>;
   queue: TaggedPacket[];
   forwarded: WeakSet<object>;
-  original: Client['deliverQoS'];
+  /** The next delivery stage (in the end Aedes' own deliverQoS). */
+  send: DeliverFn;
 }
 
 export interface Detached {
@@ -34,27 +28,35 @@ export interface Detached {
 }
 
 export class FlowControl {
-  // A Map, not a WeakMap: the stats add up every connected client. detach() removes entries.
+  // A Map, not a WeakMap: detach() removes entries, and the totals are kept as they change.
   private readonly flows = new Map<Client, ClientFlow>();
+  private inflightTotal = 0;
+  private queuedTotal = 0;
 
   constructor(
     private readonly broker: Aedes,
+    private readonly seam: AedesSeam,
     private readonly limits: { maxInflight: number; maxQueue: number },
     private readonly onDrop: (client: Client, packet: TaggedPacket, reason: DropReason) => void,
   ) {}
 
-  /** Wraps the client's QoS delivery; call once, right after the client is created. */
-  attach(client: Client): void {
-    const flow: ClientFlow = { inflight: new Map(), queue: [], forwarded: new WeakSet(), original: client.deliverQoS };
+  readonly stage: DeliveryStage = (client, next) => {
+    const flow: ClientFlow = { inflight: new Map(), queue: [], forwarded: new WeakSet(), send: next };
     this.flows.set(client, flow);
-    client.deliverQoS = (packet, cb) => {
-      if (packet.qos === 0) return flow.original(packet, cb);
+    return (packet, cb) => {
+      if (packet.qos === 0) return flow.send(packet, cb);
       if (flow.inflight.size < this.limits.maxInflight) return this.send(client, flow, packet, cb);
-      if (flow.queue.length >= this.limits.maxQueue) this.onDrop(client, packet, 'queue_full');
-      else flow.queue.push(packet);
+      this.enqueue(client, flow, packet);
       setImmediate(cb);
     };
-  }
+  };
+
+  /** PUBACK, PUBCOMP and failed PUBREC release their message. */
+  readonly inbound: InboundObserver = (client, packet) => {
+    if (packet.cmd === 'puback' || packet.cmd === 'pubcomp' || (packet.cmd === 'pubrec' && (packet.reasonCode ?? 0) >= 0x80)) {
+      this.acknowledged(client, packet.messageId!);
+    }
+  };
 
   /**
    * Called by the forward hook: the packet really goes out to this client. A QoS 1/2 packet
@@ -66,9 +68,7 @@ export class FlowControl {
     const flow = this.flows.get(client);
     if (!flow) return;
     flow.forwarded.add(packet);
-    if (typeof packet.messageId === 'number' && !flow.inflight.has(packet.messageId)) {
-      flow.inflight.set(packet.messageId, packet);
-    }
+    if (typeof packet.messageId === 'number' && !flow.inflight.has(packet.messageId)) this.track(flow, packet.messageId, packet);
   }
 
   /** The in-flight packet with this identifier, if any. */
@@ -76,22 +76,9 @@ export class FlowControl {
     return this.flows.get(client)?.inflight.get(messageId);
   }
 
-  /** A PUBACK, PUBCOMP or failed PUBREC for `messageId` arrived from the client. */
-  acknowledged(client: Client, messageId: number): void {
-    const flow = this.flows.get(client);
-    if (!flow || !flow.inflight.delete(messageId)) return;
-    this.drain(client, flow);
-  }
-
-  /** Totals over every connected client, for the stats. */
+  /** Totals over every connected client, for the stats. O(1). */
   totals(): { inflight: number; queued: number } {
-    let inflight = 0;
-    let queued = 0;
-    for (const f of this.flows.values()) {
-      inflight += f.inflight.size;
-      queued += f.queue.length;
-    }
-    return { inflight, queued };
+    return { inflight: this.inflightTotal, queued: this.queuedTotal };
   }
 
   inflight(client: Client): number {
@@ -107,18 +94,36 @@ export class FlowControl {
     const flow = this.flows.get(client);
     if (!flow) return { unacked: [], queued: [] };
     this.flows.delete(client);
+    this.inflightTotal -= flow.inflight.size;
+    this.queuedTotal -= flow.queue.length;
     return { unacked: [...flow.inflight.values()], queued: flow.queue.splice(0) };
   }
 
+  private acknowledged(client: Client, messageId: number): void {
+    const flow = this.flows.get(client);
+    if (!flow || !this.untrack(flow, messageId)) return;
+    this.drain(client, flow);
+  }
+
+  private enqueue(client: Client, flow: ClientFlow, packet: TaggedPacket): void {
+    if (this.limits.maxQueue === 0) return this.onDrop(client, packet, 'queue_full');
+    if (flow.queue.length >= this.limits.maxQueue) {
+      this.queuedTotal--;
+      this.onDrop(client, flow.queue.shift()!, 'queue_full');
+    }
+    flow.queue.push(packet);
+    this.queuedTotal++;
+  }
+
   private send(client: Client, flow: ClientFlow, packet: TaggedPacket, cb: (err?: Error) => void): void {
-    const copy = copyPacket(packet as TaggedPacket, this.broker);
-    copy[PACKET_TAG] = packet[PACKET_TAG];
-    copy.messageId = this.nextId(client, flow);
-    flow.inflight.set(copy.messageId, copy);
-    flow.original(copy, (err) => {
+    const copy = copyPacket(packet, this.broker);
+    const id = this.seam.nextPacketId(client, (x) => flow.inflight.has(x));
+    copy.messageId = id;
+    this.track(flow, id, copy);
+    flow.send(copy, (err) => {
       // Aedes may decide not to send it (duplicate, no-local): then nothing will ack it.
-      if (!flow.forwarded.has(copy) && flow.inflight.get(copy.messageId!) === copy) {
-        flow.inflight.delete(copy.messageId!);
+      if (!flow.forwarded.has(copy) && flow.inflight.get(id) === copy) {
+        this.untrack(flow, id);
         this.drain(client, flow);
       }
       cb(err);
@@ -128,21 +133,26 @@ export class FlowControl {
   private drain(client: Client, flow: ClientFlow): void {
     while (flow.inflight.size < this.limits.maxInflight && flow.queue.length > 0) {
       const next = flow.queue.shift()!;
+      this.queuedTotal--;
       const expiry = (next as { messageExpiry?: number }).messageExpiry;
       if (expiry !== undefined && expiry <= Date.now()) {
         this.onDrop(client, next, 'expired');
         continue;
       }
-      this.send(client, flow, next, () => {});
+      this.send(client, flow, next, noop);
     }
   }
 
-  /** Aedes' own rotation (1..65535), skipping identifiers still in flight. */
-  private nextId(client: Client, flow: ClientFlow): number {
-    for (;;) {
-      const id = client._nextId;
-      client._nextId = id >= 65535 ? 1 : id + 1;
-      if (!flow.inflight.has(id)) return id;
-    }
+  private track(flow: ClientFlow, id: number, packet: TaggedPacket): void {
+    if (!flow.inflight.has(id)) this.inflightTotal++;
+    flow.inflight.set(id, packet);
+  }
+
+  private untrack(flow: ClientFlow, id: number): boolean {
+    if (!flow.inflight.delete(id)) return false;
+    this.inflightTotal--;
+    return true;
   }
 }
+
+function noop(): void {}

@@ -1,17 +1,17 @@
 // This process as a cluster node: broker figures, the session registry's queries and the
 // session actions, in the API's shapes.
 import type { Aedes } from 'aedes';
-import { brokerInfo, nodeInfo, type BrokerInfo, type NodeIdentity, type NodeInfo } from './node-info.ts';
+import { brokerInfo, nodeInfo, type BrokerInfo, type NodeIdentity, type NodeInfo, type NodeStatus } from './node-info.ts';
 import type { ClientInfo, ClusterNode, RouteInfo, SubscriptionInfo } from './cluster.ts';
 import type { SessionTracker } from './session-tracker.ts';
 import type { SessionAdmin, PublishRequest } from './admin.ts';
 import type { Qos, SessionRecord } from './sessions.ts';
 import { findClients, findRoutes, findSubscriptions, type ClientQuery, type SubscriptionQuery } from './queries.ts';
 import { formatDateTime } from '../util/time.ts';
-import { countOutgoing } from '../persistence/open.ts';
 import type { Stats, StatsCollector } from './stats.ts';
 import type { Metrics, MetricsCounter } from '../metrics/counter.ts';
 import type { PluginInfo, PluginManager } from '../plugins/manager.ts';
+import type { Store } from '../persistence/open.ts';
 
 export interface SessionLimits {
   maxInflight: number;
@@ -29,22 +29,28 @@ export class LocalNode implements ClusterNode {
     private readonly statsCollector: StatsCollector,
     private readonly counter: MetricsCounter,
     private readonly pluginManager: PluginManager,
+    private readonly store: Pick<Store, 'health' | 'mqtt'>,
   ) {}
 
   get id() { return this.identity.id; }
   get name() { return this.identity.name; }
   private get registry() { return this.tracker.registry; }
 
+  status(): NodeStatus {
+    if (this.broker.closed) return 'Stopped';
+    return this.store.health().healthy ? 'Running' : 'Degraded';
+  }
+
   running(): boolean {
-    return !this.broker.closed;
+    return this.status() === 'Running';
   }
 
   async brokerInfo(): Promise<BrokerInfo> {
-    return brokerInfo(this.identity, this.running());
+    return brokerInfo(this.identity, this.status());
   }
 
   async nodeInfo(): Promise<NodeInfo> {
-    return nodeInfo(this.identity, this.running(), this.broker.connectedClients);
+    return nodeInfo(this.identity, this.status(), this.broker.connectedClients);
   }
 
   stats(): Promise<Stats> {
@@ -84,8 +90,8 @@ export class LocalNode implements ClusterNode {
   }
 
   async clients(query: ClientQuery, limit: number): Promise<ClientInfo[]> {
-    const found = await findClients(this.registry, query, limit, (r) => this.queueLength(r));
-    return Promise.all(found.map((r) => this.clientInfo(r)));
+    const found = findClients(this.registry, query, limit, (r) => this.queueLength(r));
+    return found.map((r) => this.clientInfo(r));
   }
 
   async client(clientid: string): Promise<ClientInfo | undefined> {
@@ -124,14 +130,14 @@ export class LocalNode implements ClusterNode {
     return r && this.admin.kick(r);
   }
 
-  /** Messages waiting for the session: FlowControl's queue when connected, the store's otherwise. */
-  private async queueLength(r: SessionRecord): Promise<number> {
+  /** Messages waiting for the session: FlowControl's queue when connected, the store's otherwise. O(1). */
+  private queueLength(r: SessionRecord): number {
     const client = this.tracker.client(r.clientid);
     if (client) return this.tracker.counts(client).queued;
-    return countOutgoing(this.broker.persistence, r.clientid);
+    return this.store.mqtt.queueLength(r.clientid);
   }
 
-  private async clientInfo(r: SessionRecord): Promise<ClientInfo> {
+  private clientInfo(r: SessionRecord): ClientInfo {
     const client = this.tracker.client(r.clientid);
     const counts = this.tracker.counts(client);
     return {
@@ -154,7 +160,7 @@ export class LocalNode implements ClusterNode {
       max_subscriptions: this.limits.maxSubscriptions,
       inflight: counts.inflight,
       max_inflight: this.limits.maxInflight,
-      mqueue_len: client ? counts.queued : await this.queueLength(r),
+      mqueue_len: this.queueLength(r),
       max_mqueue: this.limits.maxQueue,
       extra_attrs: 0,
       last_will: r.last_will,

@@ -1,14 +1,17 @@
 // Watches messages and client packets and reports them as BrokerEvents: where each message
 // came from (RMQTT's sources: admin = HTTP API, custom = MQTT clients, lastwill, retain =
 // retained messages sent to a new subscription, system = $SYS), whether it had a route, its
-// deliveries and acknowledgements. Also keeps the live figures the stats need: retained
-// messages and incoming QoS 2 messages awaiting PUBREL.
+// deliveries and acknowledgements. Also keeps the live figure the stats need of retained
+// messages (with their expiry).
 //
 // Aedes' own `$SYS/<broker id>/…` messages (heartbeat, new/clients…) are its cluster plumbing,
 // not messages anyone published; they are not reported.
-import type { Aedes, AedesPublishPacket, Client, PublishPacket } from 'aedes';
+import type { Aedes, AedesPublishPacket, Client } from 'aedes';
 import type { BrokerHooks, MessageInfo, MessageSource } from './hooks.ts';
-import { PACKET_TAG, type FlowControl, type TaggedPacket } from './flow-control.ts';
+import type { DeliveryStage, InboundObserver } from './aedes-seam.ts';
+import type { FlowControl } from './flow-control.ts';
+import type { MqttStore } from '../persistence/mqtt-store.ts';
+import { PACKET_TAG, type TaggedPacket } from './packet.ts';
 import type { RouteIndex } from './route-index.ts';
 
 /** Sources other than `custom`, by broker counter; bounded, oldest forgotten first. */
@@ -19,7 +22,6 @@ export class MessageObserver {
   private readonly wills = new WeakSet<object>();
   /** Retained topics → absolute expiry (ms) or null. */
   private readonly retained = new Map<string, number | null>();
-  private readonly incomingQos2 = new Map<Client, Set<number>>();
   private readonly internalPrefix: string;
 
   constructor(
@@ -27,69 +29,55 @@ export class MessageObserver {
     private readonly hooks: BrokerHooks,
     private readonly routes: RouteIndex,
     private readonly flow: FlowControl,
+    private readonly store: MqttStore,
   ) {
     this.internalPrefix = `$SYS/${broker.id}/`;
   }
 
   install(): void {
-    const publish = this.broker.publish.bind(this.broker);
-    // Every message enters through broker.publish (client PUBLISH, wills, $SYS, the HTTP API).
-    (this.broker as { publish: unknown }).publish = (packet: AedesPublishPacket, client?: Client | null | ((e?: Error) => void), done?: (e?: Error) => void) => {
-      if (typeof client === 'function') { done = client; client = null; }
-      if (!packet.topic.startsWith(this.internalPrefix)) this.entered(packet, client ?? null);
-      publish(packet, client ?? null, done ?? (() => {}));
-    };
     this.hooks.add('connect', (_client, packet) => { if (packet.will) this.wills.add(packet.will); });
     this.hooks.add('forward', (client, packet) => {
       if (!this.hooks.listened('message.delivered') || packet.topic.startsWith(this.internalPrefix)) return;
       this.hooks.emit('message.delivered', { clientid: client.id, message: this.info(packet) });
     });
-    this.broker.on('clientDisconnect', (client) => this.incomingQos2.delete(client));
   }
 
   /** Reads the retained messages already in the store (at startup). */
-  async loadRetained(): Promise<void> {
-    for await (const p of this.broker.persistence.createRetainedStreamCombi(['#', '$SYS/#'])) {
-      this.retained.set(p.topic, (p as { messageExpiry?: number }).messageExpiry ?? null);
-    }
+  loadRetained(): void {
+    for (const p of this.store.retainedMessages()) this.retained.set(p.topic, p.messageExpiry ?? null);
   }
 
-  /** Runs before SessionTracker's packet listener (attach it after the tracker's). */
-  attach(client: Client): void {
-    const deliverQoS = client.deliverQoS;
-    client.deliverQoS = (packet: TaggedPacket, cb) => {
-      // Aedes sends a retained message to a new subscription as a packet without broker id.
-      if (packet.retain && packet.brokerId === null) {
-        packet[PACKET_TAG] = { ...packet[PACKET_TAG], source: 'retain' };
-        this.hooks.emit('message.publish', { message: this.info(packet), routed: true });
+  /** Every message entering the broker (seam `publish` observer). */
+  readonly publish = (packet: AedesPublishPacket, client: Client | null): void => {
+    if (!packet.topic.startsWith(this.internalPrefix)) this.entered(packet, client);
+  };
+
+  /** Aedes sends a retained message to a new subscription as a packet without broker id. */
+  readonly stage: DeliveryStage = (_client, next) => (packet: TaggedPacket, cb) => {
+    if (packet.retain && packet.brokerId === null) {
+      packet[PACKET_TAG] = { ...packet[PACKET_TAG], source: 'retain' };
+      this.hooks.emit('message.publish', { message: this.info(packet), routed: true });
+    }
+    next(packet, cb);
+  };
+
+  /** Client packets, before FlowControl releases what they acknowledge. */
+  readonly inbound: InboundObserver = (client, p) => {
+    switch (p.cmd) {
+      case 'subscribe':
+        for (const s of p.subscriptions ?? []) this.hooks.emit('client.subscribe', { clientid: client.id, filter: s.topic, qos: s.qos });
+        break;
+      case 'unsubscribe':
+        for (const f of p.unsubscriptions ?? []) this.hooks.emit('client.unsubscribe', { clientid: client.id, filter: f });
+        break;
+      case 'puback':
+      case 'pubrec': {
+        const sent = this.hooks.listened('message.acked') && this.flow.find(client, p.messageId!);
+        if (sent) this.hooks.emit('message.acked', { clientid: client.id, message: this.info(sent) });
+        break;
       }
-      deliverQoS(packet, cb);
-    };
-    client._parser.prependListener('packet', (p: {
-      cmd: string; messageId?: number; qos?: number; subscriptions?: { topic: string; qos: number }[]; unsubscriptions?: string[];
-    }) => {
-      switch (p.cmd) {
-        case 'subscribe':
-          for (const s of p.subscriptions ?? []) this.hooks.emit('client.subscribe', { clientid: client.id, filter: s.topic, qos: s.qos });
-          break;
-        case 'unsubscribe':
-          for (const f of p.unsubscriptions ?? []) this.hooks.emit('client.unsubscribe', { clientid: client.id, filter: f });
-          break;
-        case 'publish':
-          if (p.qos === 2 && p.messageId !== undefined) this.qos2(client).add(p.messageId);
-          break;
-        case 'pubrel':
-          this.incomingQos2.get(client)?.delete(p.messageId!);
-          break;
-        case 'puback':
-        case 'pubrec': {
-          const sent = this.hooks.listened('message.acked') && this.flow.find(client, p.messageId!);
-          if (sent) this.hooks.emit('message.acked', { clientid: client.id, message: this.info(sent) });
-          break;
-        }
-      }
-    });
-  }
+    }
+  };
 
   /** Retained messages known, without first dropping expired ones (O(1)). */
   retainedSize(): number {
@@ -101,13 +89,6 @@ export class MessageObserver {
     const now = Date.now();
     for (const [topic, expiry] of this.retained) if (expiry !== null && expiry <= now) this.retained.delete(topic);
     return this.retained.size;
-  }
-
-  /** Incoming QoS 2 messages received and not yet released, over all clients. */
-  incomingInflight(): number {
-    let n = 0;
-    for (const s of this.incomingQos2.values()) n += s.size;
-    return n;
   }
 
   info(packet: TaggedPacket, source = this.sourceOf(packet)): MessageInfo {
@@ -146,11 +127,5 @@ export class MessageObserver {
     // Aedes sets packet.clientId only after this point; the publisher is known here.
     const message = { ...this.info(packet, source), from: client?.id ?? (packet as { clientId?: string }).clientId };
     this.hooks.emit('message.publish', { message, routed: this.routes.matches(packet.topic) });
-  }
-
-  private qos2(client: Client): Set<number> {
-    let s = this.incomingQos2.get(client);
-    if (!s) this.incomingQos2.set(client, (s = new Set()));
-    return s;
   }
 }

@@ -9,6 +9,7 @@ import pkg from '../../package.json' with { type: 'json' };
 
 export type BrokerInfo = components['schemas']['BrokerInfo'];
 export type NodeInfo = components['schemas']['NodeInfo'];
+export type NodeStatus = components['schemas']['NodeStatus'];
 
 export const VERSION = `relaymq/${pkg.version}`;
 export const SYSDESCR = 'relaymq MQTT broker';
@@ -22,13 +23,13 @@ export interface NodeIdentity {
   dataDir: string;
 }
 
-export function brokerInfo(node: NodeIdentity, running: boolean): BrokerInfo {
+export function brokerInfo(node: NodeIdentity, status: NodeStatus): BrokerInfo {
   return {
     datetime: formatDateTime(Date.now()),
     node_id: node.id,
     node_name: node.name,
-    node_status: running ? 'Running' : 'Stopped',
-    running,
+    node_status: status,
+    running: status === 'Running',
     sysdescr: SYSDESCR,
     uptime: formatUptime((Date.now() - node.startedAt) / 1000),
     version: VERSION,
@@ -36,7 +37,7 @@ export function brokerInfo(node: NodeIdentity, running: boolean): BrokerInfo {
   };
 }
 
-export async function nodeInfo(node: NodeIdentity, running: boolean, connections: number): Promise<NodeInfo> {
+export async function nodeInfo(node: NodeIdentity, status: NodeStatus, connections: number): Promise<NodeInfo> {
   const [load1, load5, load15] = os.loadavg();
   const total = os.totalmem();
   const free = os.freemem();
@@ -52,8 +53,8 @@ export async function nodeInfo(node: NodeIdentity, running: boolean, connections
     memory_used: total - free,
     node_id: node.id,
     node_name: node.name,
-    node_status: running ? 'Running' : 'Stopped',
-    running,
+    node_status: status,
+    running: status === 'Running',
     uptime: formatUptime((Date.now() - node.startedAt) / 1000),
     version: VERSION,
     rustc_version: RUNTIME,

@@ -9,7 +9,7 @@ export type SubscriptionQuery = NonNullable<operations['query_subscriptions']['p
 
 const seconds = (ms: number) => Math.floor(ms / 1000);
 
-/** Every filter of `q` except the queue length ones (they need a count from persistence). */
+/** Every filter of `q` except the queue length ones (they need the live queue). */
 export function clientMatches(r: SessionRecord, q: ClientQuery): boolean {
   if (q.clientid !== undefined && r.clientid !== q.clientid) return false;
   if (q.username !== undefined && (r.username ?? 'undefined') !== q.username) return false;
@@ -27,8 +27,8 @@ export function clientMatches(r: SessionRecord, q: ClientQuery): boolean {
   return true;
 }
 
-export async function findClients(registry: SessionRegistry, q: ClientQuery, limit: number,
-  queueLength: (r: SessionRecord) => Promise<number>): Promise<SessionRecord[]> {
+export function findClients(registry: SessionRegistry, q: ClientQuery, limit: number,
+  queueLength: (r: SessionRecord) => number): SessionRecord[] {
   const candidates = q.clientid !== undefined ? [registry.get(q.clientid)].filter((r) => r !== undefined) : registry.values();
   const out: SessionRecord[] = [];
   const byQueue = q._gte_mqueue_len !== undefined || q._lte_mqueue_len !== undefined;
@@ -36,7 +36,7 @@ export async function findClients(registry: SessionRegistry, q: ClientQuery, lim
     if (out.length >= limit) break;
     if (!clientMatches(r, q)) continue;
     if (byQueue) {
-      const n = await queueLength(r);
+      const n = queueLength(r);
       if (q._gte_mqueue_len !== undefined && n < q._gte_mqueue_len) continue;
       if (q._lte_mqueue_len !== undefined && n > q._lte_mqueue_len) continue;
     }

@@ -2,15 +2,15 @@
 // restored and new subscriptions, disconnects and expiry. It also owns a session's end:
 // MQTT 3 persistent sessions expire after the listener's session_expiry_interval (Aedes keeps
 // them forever), and terminate() ends a session for the kick endpoint.
-import type { Aedes, Client, ConnectPacket, Subscription } from 'aedes';
+import type { Client, ConnectPacket, Subscription } from 'aedes';
 import type { BrokerHooks } from './hooks.ts';
+import type { AedesSeam, InboundObserver } from './aedes-seam.ts';
 import type { FlowControl } from './flow-control.ts';
 import type { SharedSubscriptions } from './shared-subscriptions.ts';
+import type { MqttStore } from '../persistence/mqtt-store.ts';
 import { SessionRegistry, type Qos, type SessionRecord } from './sessions.ts';
 import { INTERNAL_DENIED_PREFIX, fromInternal, parseShared, toInternal } from './topics.ts';
-import { ResumeGuard } from './v5-resume.ts';
 import { socketOf } from './client-info.ts';
-import { clearOutgoing } from '../persistence/open.ts';
 
 export interface TrackerLimits {
   maxSubscriptions: number;
@@ -31,11 +31,11 @@ export class SessionTracker {
   private readonly approved = new WeakMap<Client, Set<string>>();
   private readonly terminating = new Map<string, () => void>();
   private readonly expiryTimers = new Map<string, NodeJS.Timeout>();
-  private readonly resume = new ResumeGuard();
   private shuttingDown = false;
 
   constructor(
-    private readonly broker: Aedes,
+    private readonly seam: AedesSeam,
+    private readonly store: MqttStore,
     private readonly hooks: BrokerHooks,
     readonly registry: SessionRegistry,
     private readonly flow: FlowControl,
@@ -52,50 +52,37 @@ export class SessionTracker {
         clientid: packet.clientId, username: packet.username, ip: socketOf(client).remoteAddress,
         proto_ver: packet.protocolVersion ?? 4, keepalive: packet.keepalive ?? 0, clean_start: packet.clean !== false,
       });
-      this.resume.connecting(client, packet, this.registry.get(packet.clientId)?.persistent === true);
     });
     hooks.add('authorizeSubscribe', async (client, sub) => this.checkSubscribe(client, sub), 10);
     hooks.add('authorizePublish', async (_client, packet) => (packet.topic.startsWith('$relaymq/') ? 'deny' : 'ignore'), 10);
     hooks.add('forward', (client, packet) => this.flow.forwarded(client, packet));
-    const b = this.broker;
-    b.on('connackSent', (connack, client) => this.onConnack(connack as { returnCode?: number; reasonCode?: number; sessionPresent: boolean }, client));
-    b.on('clientReady', (client) => {
-      this.resume.ready(client);
-      this.syncSubscriptions(client);
-    });
-    b.on('subscribe', (subs, client) => this.onSubscribe(subs, client));
-    b.on('unsubscribe', (topics, client) => this.onUnsubscribe(topics, client));
-    b.on('keepaliveTimeout', (client) => this.reasons.set(client, 'keepalive timeout'));
-    b.on('clientDisconnect', (client) => this.onDisconnect(client));
-    b.on('sessionExpired', (client) => { if (!this.live.has(client.id)) this.forget(client.id, 'expired'); });
+    const on = this.seam.on.bind(this.seam);
+    on('connackSent', (connack: { returnCode?: number; reasonCode?: number; sessionPresent: boolean }, client: Client) => this.onConnack(connack, client));
+    on('clientReady', (client: Client) => this.syncSubscriptions(client));
+    on('subscribe', (subs: Subscription[], client: Client) => this.onSubscribe(subs, client));
+    on('unsubscribe', (topics: string[], client: Client) => this.onUnsubscribe(topics, client));
+    on('keepaliveTimeout', (client: Client) => this.reasons.set(client, 'keepalive timeout'));
+    on('clientDisconnect', (client: Client) => this.onDisconnect(client));
+    on('sessionExpired', (client: Client) => { if (!this.live.has(client.id)) this.forget(client.id, 'expired'); });
   }
 
-  /** Prepares a new connection: flow control, and the packet listener that runs before Aedes'. */
-  attach(client: Client): void {
-    client.subscriptions = Object.create(null); // see createBroker: filters like "constructor"
-    this.flow.attach(client);
-    this.resume.attach(client);
-    client._parser.prependListener('packet', (packet: { cmd: string; messageId?: number; reasonCode?: number; subscriptions?: Subscription[]; unsubscriptions?: string[] }) => {
-      switch (packet.cmd) {
-        case 'subscribe':
-          for (const s of packet.subscriptions ?? []) s.topic = toInternal(s.topic);
-          break;
-        case 'unsubscribe':
-          packet.unsubscriptions = packet.unsubscriptions?.map(toInternal);
-          break;
-        case 'puback':
-        case 'pubcomp':
-          this.flow.acknowledged(client, packet.messageId!);
-          break;
-        case 'pubrec':
-          if ((packet.reasonCode ?? 0) >= 0x80) this.flow.acknowledged(client, packet.messageId!);
-          break;
-        case 'disconnect':
-          this.reasons.set(client, 'client disconnected');
-          break;
-      }
-    });
-  }
+  /**
+   * Client packets before Aedes handles them: shared-subscription filters take their internal
+   * form (see topics.ts), and a DISCONNECT is remembered as the reason the connection ends.
+   */
+  readonly inbound: InboundObserver = (client, packet) => {
+    switch (packet.cmd) {
+      case 'subscribe':
+        for (const s of packet.subscriptions ?? []) s.topic = toInternal(s.topic);
+        break;
+      case 'unsubscribe':
+        packet.unsubscriptions = packet.unsubscriptions?.map(toInternal);
+        break;
+      case 'disconnect':
+        this.reasons.set(client, 'client disconnected');
+        break;
+    }
+  };
 
   /** The live connection of a client id on this node, if any. */
   client(clientid: string): Client | undefined {
@@ -222,10 +209,6 @@ export class SessionTracker {
         continue;
       }
       this.hooks.emit('client.subscribe.error', { clientid: client.id, filter, code: s.qos });
-      if (!client.clean && !Object.hasOwn(client.subscriptions, s.topic)) {
-        // Aedes writes every filter of the SUBSCRIBE to persistence, refused ones too.
-        this.broker.persistence.removeSubscriptions(client, [s.topic]).catch(() => {});
-      }
     }
   }
 
@@ -244,7 +227,7 @@ export class SessionTracker {
     this.live.delete(client.id);
     const rec = this.registry.get(client.id);
     const reason = this.shuttingDown ? 'server shutting down'
-      : this.reasons.get(client) ?? ((this.broker as unknown as { _takingOver: Set<string> })._takingOver.has(client.id) ? 'taken over' : 'connection closed');
+      : this.reasons.get(client) ?? (this.seam.takingOver(client.id) ? 'taken over' : 'connection closed');
     this.hooks.emit('client.disconnected', { clientid: client.id, username: rec?.username ?? undefined, reason });
     // Shared-subscription messages it held go to another member. For a persistent session,
     // Aedes stored every other QoS 1/2 message before delivery: they wait there for its return.
@@ -263,6 +246,7 @@ export class SessionTracker {
     rec.disconnected_at = Date.now();
     rec.disconnected_reason = reason;
     this.registry.changed(rec);
+    this.store.trimQueue(client.id); // offline now: the store bounds its queue
     if (client.version !== 5) this.scheduleExpiry(client.id, this.limits.v3SessionExpiry);
     else if (rec.expiry_interval !== NEVER_EXPIRES) this.scheduleExpiry(client.id, rec.expiry_interval + 1); // Aedes expires it first
   }
@@ -307,13 +291,10 @@ export class SessionTracker {
     }
   }
 
-  /** Deletes what persistence holds for a session: subscriptions, will and queued messages. */
+  /** Deletes what the store holds for a session: subscriptions, will, queued and incoming QoS 2 messages. */
   private async wipe(clientid: string): Promise<void> {
-    const p = this.broker.persistence;
     const id = { id: clientid };
-    await p.cleanSubscriptions(id);
-    await p.delWill({ id: clientid, brokerId: this.broker.id });
-    await clearOutgoing(p, clientid);
+    await Promise.all([this.store.cleanSubscriptions(id), this.store.delWill(id), this.store.outgoingClear(id), this.store.cleanIncoming(id)]);
   }
 
   /**
@@ -325,9 +306,10 @@ export class SessionTracker {
     const now = Date.now();
     for (const rec of records) {
       if (!rec.persistent) {
-        // A clean session left behind by a crash: it ended with its connection; drop its record.
+        // A clean session left behind by a crash: it ended with its connection; drop it all.
         this.registry.put(rec);
         this.forget(rec.clientid);
+        await this.wipe(rec.clientid);
         continue;
       }
       if (rec.connected) {
@@ -335,7 +317,7 @@ export class SessionTracker {
         rec.disconnected_at = now;
         rec.disconnected_reason = 'broker restarted';
       }
-      const stored = (await this.broker.persistence.subscriptionsByClient({ id: rec.clientid })) ?? [];
+      const stored = await this.store.subscriptionsByClient({ id: rec.clientid });
       rec.subscriptions = Object.fromEntries(stored.map((s) => [fromInternal(s.topic), s.qos as Qos]));
       this.registry.put(rec);
       this.joinShared(rec);

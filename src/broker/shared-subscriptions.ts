@@ -5,8 +5,7 @@
 // members, else queued for one offline persistent member. When a member disconnects, the
 // messages it had not acknowledged go to another member.
 import type { Aedes, AedesPublishPacket, Client } from 'aedes';
-import { copyPacket } from './packet.ts';
-import { PACKET_TAG, type TaggedPacket } from './flow-control.ts';
+import { PACKET_TAG, copyPacket, type TaggedPacket } from './packet.ts';
 import type { Qos, SessionRegistry } from './sessions.ts';
 
 export type ShareStrategy = 'round_robin' | 'random';

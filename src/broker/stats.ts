@@ -10,7 +10,7 @@ import type { Handshakes } from './handshakes.ts';
 import type { MessageObserver } from './message-observer.ts';
 import type { SessionRegistry } from './sessions.ts';
 import type { BrokerHooks } from './hooks.ts';
-import { countOutgoing } from '../persistence/open.ts';
+import type { MqttStore } from '../persistence/mqtt-store.ts';
 import type { components } from '../../generated/openapi.js';
 
 export type Stats = components['schemas']['Stats'];
@@ -26,6 +26,7 @@ export class StatsCollector {
     private readonly flow: FlowControl,
     private readonly handshakes: Handshakes,
     private readonly observer: MessageObserver,
+    private readonly store: MqttStore,
   ) {}
 
   start(hooks: BrokerHooks): void {
@@ -42,7 +43,7 @@ export class StatsCollector {
   }
 
   async read(): Promise<Stats> {
-    const now: Record<string, number> = { ...this.sample(), message_queues: await this.messageQueues() };
+    const now: Record<string, number> = { ...this.sample(), message_queues: this.messageQueues() };
     this.record(now);
     const out: Record<string, number> = {};
     for (const key of this.keys) {
@@ -79,15 +80,15 @@ export class StatsCollector {
       ...this.constantTime(),
       retained: this.observer.retainedCount(),
       out_inflights: this.flow.totals().inflight,
-      in_inflights: this.observer.incomingInflight(),
+      in_inflights: this.store.incomingCount(),
     };
   }
 
   /** Queued in FlowControl for connected sessions, plus stored for offline ones. */
-  private async messageQueues(): Promise<number> {
+  private messageQueues(): number {
     let n = this.flow.totals().queued;
     for (const rec of this.registry.values()) {
-      if (!rec.connected) n += await countOutgoing(this.broker.persistence, rec.clientid);
+      if (!rec.connected) n += this.store.queueLength(rec.clientid);
     }
     return n;
   }

@@ -27,7 +27,7 @@ export interface BrokerConfig {
     max_keepalive: number;
     shared_subscription_strategy: 'round_robin' | 'random';
   };
-  persistence: { type: 'level' | 'memory'; data_dir: string };
+  persistence: { type: 'level' | 'memory'; data_dir: string; sync: boolean; repair: boolean };
   plugins: { dir: string; default_startups: string[] };
   log: { level: string };
 }

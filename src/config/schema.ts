@@ -53,6 +53,8 @@ export const brokerConfigSchema = {
       properties: {
         type: { enum: ['level', 'memory'], default: 'level' },
         data_dir: { type: 'string', minLength: 1, default: './data' },
+        sync: { type: 'boolean', default: false },
+        repair: { type: 'boolean', default: false },
       },
     },
     plugins: {

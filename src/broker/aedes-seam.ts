@@ -1,0 +1,117 @@
+// The one seam between relaymq and Aedes. Where Aedes itself is wrong it is patched
+// (patches/aedes+*.patch); everything else relaymq needs from Aedes beyond its public options and
+// events goes through here, in an order fixed in one place (app.ts builds the lists):
+//
+//   publish   every message entering the broker (client PUBLISH, will, $SYS, HTTP API), before
+//             Aedes stores and routes it — broker.publish is Aedes' single entry point;
+//   inbound   every packet a client sends, before Aedes handles it — a listener prepended to
+//             the client's parser 'packet' event (observers may rewrite SUBSCRIBE filters);
+//   deliver   every QoS 0/1/2 delivery to a client (live, retained on subscribe, shared) — a
+//             wrapper around the client's deliverQoS, which Aedes calls for each of them;
+//   events    Aedes' broker events.
+//
+// Each observer runs isolated: one that throws is logged and skipped, and Aedes' own callback
+// still runs, so a bug in a listener cannot wedge a client or the broker. The Aedes internals
+// read here (client._parser, client.deliverQoS, client._nextId, broker._takingOver) are each
+// covered by a test (test/aedes-seam.test.ts) that fails when Aedes' behaviour changes.
+import type { Aedes, AedesPublishPacket, Client, Subscription } from 'aedes';
+import type { Logger } from '../util/log.ts';
+
+/** A packet from a client, as mqtt-packet parsed it. */
+export interface InboundPacket {
+  cmd: string;
+  messageId?: number;
+  qos?: number;
+  topic?: string;
+  reasonCode?: number;
+  subscriptions?: Subscription[];
+  unsubscriptions?: string[];
+  properties?: Record<string, unknown>;
+}
+
+export type PublishObserver = (packet: AedesPublishPacket, client: Client | null) => void;
+export type InboundObserver = (client: Client, packet: InboundPacket) => void;
+export type DeliverFn = (packet: AedesPublishPacket, cb: (err?: Error) => void) => void;
+/**
+ * A delivery stage, set up once per client: given the next stage, returns this client's
+ * delivery function, which does its work and hands the packet on (or holds it, to queue it).
+ */
+export type DeliveryStage = (client: Client, next: DeliverFn) => DeliverFn;
+
+export interface SeamOrder {
+  publish: PublishObserver[];
+  inbound: InboundObserver[];
+  /** Outermost first; the last stage calls Aedes' own deliverQoS. */
+  deliver: DeliveryStage[];
+}
+
+type AedesInternals = Aedes & { _takingOver: Set<string> };
+
+export class AedesSeam {
+  private order: SeamOrder = { publish: [], inbound: [], deliver: [] };
+
+  constructor(private readonly broker: Aedes, private readonly log: Logger) {}
+
+  /** Intercepts broker.publish; call once, with the observers in the order they must run. */
+  install(order: SeamOrder): void {
+    this.order = order;
+    const publish = this.broker.publish.bind(this.broker);
+    (this.broker as { publish: unknown }).publish = (packet: AedesPublishPacket, client?: Client | null | ((e?: Error) => void), done?: (e?: Error) => void) => {
+      if (typeof client === 'function') { done = client; client = null; }
+      for (const fn of this.order.publish) this.isolated('publish', () => fn(packet, (client as Client | null) ?? null));
+      publish(packet, (client as Client | null) ?? null, done ?? noop);
+    };
+  }
+
+  /** Prepares a new connection (call right after broker.handle creates the client). */
+  attach(client: Client): void {
+    client._parser.prependListener('packet', (packet: InboundPacket) => {
+      for (const fn of this.order.inbound) this.isolated('inbound', () => fn(client, packet));
+    });
+    let chain: DeliverFn = client.deliverQoS;
+    for (const stage of [...this.order.deliver].reverse()) {
+      const next = chain;
+      const deliver = stage(client, next);
+      chain = (packet, cb) => {
+        try {
+          deliver(packet, cb);
+        } catch (err) {
+          this.log.error({ err, clientid: client.id }, 'delivery stage failed; delivering as Aedes would');
+          next(packet, cb);
+        }
+      };
+    }
+    // Aedes binds a subscription to client.deliverQoS when it is made, so this runs before any.
+    client.deliverQoS = chain;
+  }
+
+  /** Listens to an Aedes broker event, isolated. */
+  on(event: string, fn: (...args: any[]) => void): void {
+    (this.broker as unknown as import('node:events').EventEmitter).on(event, (...args: unknown[]) => this.isolated(event, () => fn(...args)));
+  }
+
+  /** Whether Aedes is replacing this client id's connection by a newer one right now. */
+  takingOver(clientid: string): boolean {
+    return (this.broker as AedesInternals)._takingOver.has(clientid);
+  }
+
+  /** The next packet identifier in Aedes' rotation for this client, skipping those `inUse`. */
+  nextPacketId(client: Client, inUse: (id: number) => boolean): number {
+    for (let i = 0; i < 65536; i++) {
+      const id = client._nextId;
+      client._nextId = id >= 65535 ? 1 : id + 1;
+      if (!inUse(id)) return id;
+    }
+    throw new Error('no free packet identifier');
+  }
+
+  private isolated(where: string, fn: () => void): void {
+    try {
+      fn();
+    } catch (err) {
+      this.log.error({ err, where }, 'broker observer failed');
+    }
+  }
+}
+
+function noop(): void {}
