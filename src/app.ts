@@ -113,6 +113,8 @@ export async function startRelayMQ(config: Config, log: Logger = createLogger(co
     tracker.install();
     await tracker.restore(await store.sessions.load());
     stats.start(hooks);
+    // Session records saved while the store refused writes were lost on the way: save them all again.
+    store.onHealthChange((h) => { if (h.healthy) for (const rec of registry.values()) store.sessions.save(rec); });
     for (const name of config.broker.plugins.default_startups) await plugins.load(name);
     listeners = await startListeners((conn, req) => {
       const client = broker.handle(conn, req);

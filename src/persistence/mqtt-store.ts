@@ -238,10 +238,11 @@ export class MqttStore {
   /** A queued message is being sent (it gets its packet id), or a PUBREL replaces a PUBLISH. */
   async outgoingUpdate(client: ClientRef, packet: { cmd?: string; brokerId?: string; brokerCounter?: number; messageId?: number }): Promise<void> {
     const q = this.queue(client.id);
-    const entry = packet.brokerId ? q.byMessage(packet) : q.byMessageId(packet.messageId!);
-    const stored: StoredPacket = packet.cmd === 'pubrel'
-      ? { cmd: 'pubrel', messageId: packet.messageId } as StoredPacket
-      : toStoredPacket(packet);
+    // A PUBLISH is found by its origin; a PUBREL by its packet id (Aedes gives a resent PUBREL a
+    // broker id and counter of its own, which no stored entry has).
+    const isPubrel = packet.cmd === 'pubrel';
+    const entry = !isPubrel && packet.brokerId ? q.byMessage(packet) : q.byMessageId(packet.messageId!);
+    const stored: StoredPacket = isPubrel ? { cmd: 'pubrel', messageId: packet.messageId } as StoredPacket : toStoredPacket(packet);
     if (!entry) {
       // A message routed to a subscription made after it was queued for the others: keep it
       // from now on rather than fail the client.

@@ -51,7 +51,7 @@ export async function openStore(cfg: PersistenceConfig, log: Logger): Promise<St
     let backend: LevelBackend | undefined;
     try {
       backend = await LevelBackend.open(dir, { sync: cfg.sync, log });
-      const migrated = await backend.migrateLegacy();
+      const migrated = await backend.migrateLegacy().catch((e) => { throw readError(dir, e); });
       if (migrated) log.warn({ dir, migrated }, 'store migrated from the relaymq 0.1 format');
       const store = await loadLevel(backend, dir, log, cfg.repair);
       if (repaired) log.warn({ dir, leveldb: repaired }, 'store repaired: LevelDB skipped what is listed; the broker starts with the rest');
@@ -81,9 +81,7 @@ async function loadLevel(backend: LevelBackend, dir: string, log: Logger, repair
       }
     }
   } catch (e) {
-    const err = e as Error & { code?: string };
-    if (err.code === 'LEVEL_CORRUPTION' || /corrupt/i.test(err.message)) throw new StoreCorrupt(corruptMessage(dir, err.message));
-    throw new StoreError(`cannot read the store in ${dir}: ${err.message}`);
+    throw readError(dir, e as Error);
   }
   if (damaged.length) {
     if (!repair) throw new StoreCorrupt(corruptMessage(dir, `${damaged.length} record(s) fail their checksum, the first '${damaged[0]}'`));
@@ -91,6 +89,13 @@ async function loadLevel(backend: LevelBackend, dir: string, log: Logger, repair
     log.warn({ dir, dropped: damaged }, 'store repaired: dropped records that failed their checksum');
   }
   return assemble(backend, mqtt, sessions);
+}
+
+/** A failed read of the store: corruption (repairable) or another error, both naming the directory. */
+function readError(dir: string, e: Error & { code?: string }): StoreError {
+  if (e instanceof StoreError) return e;
+  if (e.code === 'LEVEL_CORRUPTION' || /corrupt/i.test(e.message)) return new StoreCorrupt(corruptMessage(dir, e.message));
+  return new StoreError(`cannot read the store in ${dir}: ${e.message}`);
 }
 
 function assemble(backend: Backend, mqtt: MqttStore, sessions: SessionStore): Store {

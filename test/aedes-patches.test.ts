@@ -1,0 +1,232 @@
+// One test per Aedes patch (patches/aedes+2.0.0-beta.1+NNN+*.patch), against bare Aedes on a
+// real port with a real store, so each fails when its patch is missing.
+import { test, describe } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer, type AddressInfo, type Server } from 'node:net';
+import { Aedes, type AedesOptions } from 'aedes';
+import { MqttStore } from '../src/persistence/mqtt-store.ts';
+import { MemoryBackend } from '../src/persistence/backend.ts';
+import { rawClient, type RawClient } from './raw-mqtt.ts';
+import { waitFor } from './helpers.ts';
+
+interface Bare { broker: Aedes; store: MqttStore; port: number; close(): Promise<void> }
+
+async function bareAedes(opts: Partial<AedesOptions> = {}, tweak: (s: MqttStore) => void = () => {}): Promise<Bare> {
+  const store = new MqttStore(new MemoryBackend());
+  tweak(store);
+  const broker = await Aedes.createBroker({ persistence: store, ...opts } as AedesOptions);
+  const server: Server = createServer(broker.handle);
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    broker, store, port: (server.address() as AddressInfo).port,
+    close: () => new Promise<void>((r) => broker.close(() => server.close(() => r()))),
+  };
+}
+
+const publish = (c: RawClient, topic: string, payload: string, qos: 0 | 1 | 2, messageId: number, extra: object = {}) =>
+  c.send({ cmd: 'publish', topic, payload: Buffer.from(payload), qos, messageId, retain: false, dup: false, ...extra });
+
+/** An offline persistent subscriber, so that QoS 1/2 messages on t/# are queued in the store. */
+async function offlineSubscriber(b: Bare, id = 'offline'): Promise<void> {
+  const s = await rawClient(b.port, id, { clean: false });
+  await s.subscribe('t/#', 1);
+  s.destroy();
+  await waitFor(() => !b.broker.clients[id]);
+}
+
+describe('Aedes patches', { timeout: 60_000 }, () => {
+  test('001: PUBACK only after the store has the message; a store failure is refused (v5 0x80, v3 disconnect)', async () => {
+    let release!: () => void;
+    let enqueued = 0;
+    const b = await bareAedes({}, (s) => {
+      const enqueue = s.outgoingEnqueueCombi.bind(s);
+      s.outgoingEnqueueCombi = async (subs, packet) => {
+        if ((packet as { topic: string }).topic === 't/slow') await new Promise<void>((r) => { release = r; });
+        if ((packet as { topic: string }).topic === 't/fail') throw new Error('disk full');
+        await enqueue(subs, packet);
+        enqueued++;
+      };
+    });
+    try {
+      await offlineSubscriber(b);
+      const p = await rawClient(b.port, 'pub5', { version: 5 });
+      publish(p, 't/slow', 'x', 1, 1);
+      await new Promise((r) => setTimeout(r, 200));
+      assert.equal(p.packets.filter((x) => x.cmd === 'puback').length, 0, 'no PUBACK while the store has not stored it');
+      const ack = p.next((x) => x.cmd === 'puback');
+      release();
+      assert.equal((await ack).reasonCode, 0);
+      assert.equal(enqueued, 1);
+
+      publish(p, 't/fail', 'y', 1, 2);
+      assert.equal((await p.next((x) => x.cmd === 'puback' && x.messageId === 2)).reasonCode, 0x80);
+      publish(p, 't/fail', 'z', 2, 3);
+      assert.equal((await p.next((x) => x.cmd === 'pubrec' && x.messageId === 3)).reasonCode, 0x80);
+      await assert.rejects(b.store.incomingGetPacket({ id: 'pub5' }, { messageId: 3 }), /no such packet/, 'a refused QoS 2 message leaves no record');
+      assert.equal(p.closed, false, 'MQTT 5: the connection stays');
+
+      const p3 = await rawClient(b.port, 'pub3', { version: 4 });
+      publish(p3, 't/fail', 'w', 1, 1);
+      await waitFor(() => p3.closed, 5000, 'MQTT 3.1.1 publisher disconnected');
+      assert.equal(p3.packets.filter((x) => x.cmd === 'puback').length, 0);
+      p.destroy();
+    } finally {
+      await b.close();
+    }
+  });
+
+  test('002: a failing subscription lookup fails the publish instead of hanging it', async () => {
+    const b = await bareAedes({}, (s) => { s.subscriptionsByTopic = async () => { throw new Error('lookup failed'); }; });
+    (b.broker as unknown as import('node:events').EventEmitter).on('error', () => {});
+    try {
+      const p = await rawClient(b.port, 'pub', { version: 5 });
+      publish(p, 't/x', 'x', 1, 1);
+      assert.equal((await p.next((x) => x.cmd === 'puback', 3000)).reasonCode, 0x80);
+      p.destroy();
+    } finally {
+      await b.close();
+    }
+  });
+
+  test('003: DUP is 0 on delivery (also for QoS 0 and a DUP=1 publish) and 1 when a sent message is resent', async () => {
+    const b = await bareAedes();
+    try {
+      const s = await rawClient(b.port, 'sub', { clean: false });
+      await s.subscribe('t/#', 1);
+      const p = await rawClient(b.port, 'pub');
+      publish(p, 't/a', 'a', 1, 1, { dup: true });
+      publish(p, 't/b', 'b', 0, 0, {});
+      await waitFor(() => s.publishes.length === 2);
+      assert.deepEqual(s.publishes.map((x) => x.dup), [false, false]);
+      s.destroy();
+      await waitFor(() => !b.broker.clients.sub);
+      const again = await rawClient(b.port, 'sub', { clean: false });
+      await waitFor(() => again.publishes.length === 1);
+      assert.deepEqual([again.publishes[0].payload, again.publishes[0].dup], ['a', true]);
+      again.destroy();
+      p.destroy();
+    } finally {
+      await b.close();
+    }
+  });
+
+  test('004: Clean Start empties the stored queue before the CONNACK', async () => {
+    const b = await bareAedes();
+    try {
+      await offlineSubscriber(b, 'q');
+      const p = await rawClient(b.port, 'pub');
+      for (let i = 1; i <= 3; i++) { publish(p, 't/x', `m${i}`, 1, i); await p.next((x) => x.cmd === 'puback' && x.messageId === i); }
+      assert.equal(b.store.queueLength('q'), 3);
+      let atConnack = -1;
+      b.broker.on('connackSent', (_c: unknown, client: { id: string }) => { if (client.id === 'q') atConnack = b.store.queueLength('q'); });
+      const c = await rawClient(b.port, 'q', { clean: true });
+      assert.equal(atConnack, 0);
+      c.destroy();
+      p.destroy();
+    } finally {
+      await b.close();
+    }
+  });
+
+  test('005: QoS 2 messages awaiting PUBREL are forgotten when a clean session ends and on Clean Start', async () => {
+    const b = await bareAedes();
+    try {
+      const a = await rawClient(b.port, 'c', { clean: true });
+      publish(a, 't/x', 'x', 2, 5);
+      await a.next((x) => x.cmd === 'pubrec');
+      assert.equal(b.store.incomingCount(), 1);
+      a.destroy();
+      await waitFor(() => b.store.incomingCount() === 0, 3000, 'cleared when the clean session ended');
+
+      const d = await rawClient(b.port, 'd', { clean: false });
+      publish(d, 't/x', 'x', 2, 6);
+      await d.next((x) => x.cmd === 'pubrec');
+      d.destroy();
+      await waitFor(() => !b.broker.clients.d);
+      assert.equal(b.store.incomingCount(), 1, 'a persistent session keeps it');
+      const e = await rawClient(b.port, 'd', { clean: true });
+      assert.equal(b.store.incomingCount(), 0, 'Clean Start clears it');
+      e.destroy();
+    } finally {
+      await b.close();
+    }
+  });
+
+  test('006: each filter of a SUBSCRIBE is stored once, as authorized; a store failure refuses only that filter', async () => {
+    const written: string[] = [];
+    const b = await bareAedes({
+      authorizeSubscribe: (_c, sub, done) => done(null, sub.topic === 'denied' ? null : sub),
+    }, (s) => {
+      const add = s.addSubscriptions.bind(s);
+      s.addSubscriptions = async (client, subs) => {
+        if (subs.some((x) => x.topic === 'broken')) throw new Error('disk full');
+        written.push(...subs.map((x) => x.topic));
+        return add(client, subs);
+      };
+    });
+    b.broker.on('clientError', () => {});
+    try {
+      const c = await rawClient(b.port, 's', { clean: false, version: 5, expiry: 300 });
+      c.send({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: 'a', qos: 1 }, { topic: 'denied', qos: 1 }, { topic: 'b', qos: 0 }, { topic: 'broken', qos: 1 }] });
+      const suback = await c.next((x) => x.cmd === 'suback');
+      assert.deepEqual(suback.granted, [1, 0x87, 0, 0x80]);
+      assert.deepEqual(written.sort(), ['a', 'b']);
+      assert.deepEqual((await b.store.subscriptionsByClient({ id: 's' })).map((x) => x.topic).sort(), ['a', 'b']);
+      assert.equal(c.closed, false);
+      c.destroy();
+    } finally {
+      await b.close();
+    }
+  });
+
+  test('007: an MQTT 5 resume (Clean Start 0) without Session Expiry Interval still delivers the queue', async () => {
+    const b = await bareAedes();
+    try {
+      const s = await rawClient(b.port, 'r5', { version: 5, clean: false, expiry: 300 });
+      await s.subscribe('t/#', 1);
+      s.destroy();
+      await waitFor(() => !b.broker.clients.r5);
+      const p = await rawClient(b.port, 'pub');
+      publish(p, 't/x', 'queued', 1, 1);
+      await p.next((x) => x.cmd === 'puback');
+      const back = await rawClient(b.port, 'r5', { version: 5, clean: false });
+      await waitFor(() => back.publishes.length === 1, 3000, 'the queued message');
+      assert.equal(back.publishes[0].payload, 'queued');
+      back.destroy();
+      p.destroy();
+    } finally {
+      await b.close();
+    }
+  });
+
+  test('008: connackProperties lets the application adjust the v5 CONNACK', async () => {
+    const b = await bareAedes({
+      connackProperties: (_client: unknown, props: Record<string, unknown>) => { props.sharedSubscriptionAvailable = true; props.maximumQoS = 1; },
+    } as Partial<AedesOptions>);
+    try {
+      const c = await rawClient(b.port, 'x', { version: 5 });
+      assert.equal(c.connack!.properties?.sharedSubscriptionAvailable, true);
+      assert.equal(c.connack!.properties?.maximumQoS, 1);
+      c.destroy();
+    } finally {
+      await b.close();
+    }
+  });
+
+  test('009: client ids and filters such as "constructor" or "__proto__" are plain keys', async () => {
+    const b = await bareAedes();
+    try {
+      const c = await rawClient(b.port, 'constructor');
+      c.send({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: '__proto__', qos: 0 }, { topic: 'constructor', qos: 0 }] });
+      assert.deepEqual((await c.next((x) => x.cmd === 'suback')).granted, [0, 0]);
+      const p = await rawClient(b.port, '__proto__');
+      publish(p, 'constructor', 'ok', 0, 0);
+      await waitFor(() => c.publishes.length === 1);
+      assert.equal(c.publishes[0].payload, 'ok');
+      c.destroy();
+      p.destroy();
+    } finally {
+      await b.close();
+    }
+  });
+});
