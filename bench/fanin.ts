@@ -7,7 +7,7 @@ import mqtt from 'mqtt';
 export interface FanInResult { received: number; seconds: number; rate: number }
 
 export async function fanIn(kind: string, opts: { qos: 0 | 1; publishers: number; seconds: number; persistentSubscriber: boolean }): Promise<FanInResult> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/mqtt-server.ts', kind], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF] : []), '--import', 'tsx', 'bench/mqtt-server.ts', kind], { stdio: ['ignore', 'pipe', 'inherit'] });
   try {
     const port = await new Promise<number>((resolve, reject) => {
       const t = setTimeout(() => reject(new Error(`${kind} did not start`)), 30_000);
@@ -27,14 +27,20 @@ export async function fanIn(kind: string, opts: { qos: 0 | 1; publishers: number
     let stop = false;
     const deadline = setTimeout(() => { stop = true; }, opts.seconds * 1000);
     const start = Date.now();
-    await Promise.all(pubs.map(async (pub, i) => {
-      let inFlight: Promise<unknown>[] = [];
-      for (let n = 0; !stop && n < MAX_PER_PUBLISHER; n++) {
-        inFlight.push(pub.publishAsync(`bench/${i}`, payload, { qos: opts.qos }));
-        if (inFlight.length >= WINDOW) { await Promise.all(inFlight); inFlight = []; }
-      }
-      await Promise.all(inFlight);
-    }));
+    await Promise.all(pubs.map((pub, i) => new Promise<void>((resolve) => {
+      // A sliding window: each acknowledgement lets the next message go.
+      let sent = 0;
+      let open = 0;
+      const next = () => {
+        while (!stop && sent < MAX_PER_PUBLISHER && open < WINDOW) {
+          sent++;
+          open++;
+          pub.publish(`bench/${i}`, payload, { qos: opts.qos }, () => { open--; next(); });
+        }
+        if ((stop || sent >= MAX_PER_PUBLISHER) && open === 0) resolve();
+      };
+      next();
+    })));
     clearTimeout(deadline);
     const seconds = (Date.now() - start) / 1000;
     const atStop = received;

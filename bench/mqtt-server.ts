@@ -30,3 +30,5 @@ if (kind === 'aedes') {
   }), pino({ level: 'silent' }));
   process.stdout.write(`${relay.ports.mqtt}\n`);
 }
+// Exit normally on SIGTERM, so that a --cpu-prof profile is written.
+process.on('SIGTERM', () => process.exit(0));

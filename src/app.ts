@@ -46,7 +46,7 @@ export async function startRelayMQ(config: Config, log: Logger = createLogger(co
   const unknown = config.broker.plugins.default_startups.filter((n) => !PLUGINS.some((p) => p.name === n));
   if (unknown.length) throw new ConfigError(`${config.file}: key 'plugins.default_startups' names unknown plugins: ${unknown.join(', ')}`);
 
-  const hooks = new BrokerHooks();
+  const hooks = new BrokerHooks((event, err) => log.error({ err, event }, 'broker event listener failed'));
   const store = await openStore(config.broker.persistence, log);
   let broker: Aedes;
   try {

@@ -9,7 +9,7 @@ import { AedesSeam, type InboundPacket, type SeamOrder } from '../src/broker/aed
 import { MqttStore } from '../src/persistence/mqtt-store.ts';
 import { MemoryBackend } from '../src/persistence/backend.ts';
 import { rawClient } from './raw-mqtt.ts';
-import { waitFor } from './helpers.ts';
+import { waitFor, startTestRelay, connectClient, getData } from './helpers.ts';
 
 async function withSeam(order: Partial<SeamOrder>, run: (ctx: { broker: Aedes; seam: AedesSeam; port: number }) => Promise<void>, opts: Partial<AedesOptions> = {}) {
   const broker = await Aedes.createBroker({ persistence: new MqttStore(new MemoryBackend()), ...opts } as AedesOptions);
@@ -113,5 +113,22 @@ describe('the Aedes seam', { timeout: 30_000 }, () => {
       s.destroy();
       p.destroy();
     });
+  });
+
+  test('a broker event listener that throws (a buggy plugin) does not stop the others or the broker', async () => {
+    const relay = await startTestRelay();
+    try {
+      relay.hooks.on('client.connected', () => { throw new Error('plugin bug'); });
+      // Reloading the counter puts its listener after the faulty one.
+      await relay.plugins.unload('rmqtt-counter');
+      await relay.plugins.load('rmqtt-counter');
+      const c = await connectClient(relay, { clientId: 'after-bug' });
+      const row = await getData(relay, '/api/v2/clients/after-bug');
+      assert.equal(row.connected, true);
+      assert.equal((await getData(relay, '/api/v2/metrics/1')).metrics['client.connected'], 1, 'the counter, listening after it, still counted');
+      await c.endAsync();
+    } finally {
+      await relay.close();
+    }
   });
 });

@@ -66,6 +66,9 @@ export interface HookFns {
 export class BrokerHooks {
   private readonly listeners: { [K in keyof BrokerEvents]?: ((e: BrokerEvents[K]) => void)[] } = {};
 
+  /** `onListenerError` hears of a listener that threw; the other listeners and the broker carry on. */
+  constructor(private readonly onListenerError: (event: string, err: unknown) => void = () => {}) {}
+
   /** Listens to an event; returns the function that stops listening. */
   on<K extends keyof BrokerEvents>(event: K, fn: (e: BrokerEvents[K]) => void): () => void {
     // Copy on write, as for the chains: a listener list being emitted to is never changed.
@@ -81,7 +84,14 @@ export class BrokerHooks {
 
   emit<K extends keyof BrokerEvents>(event: K, e: BrokerEvents[K]): void {
     const list = this.listeners[event] as ((e: BrokerEvents[K]) => void)[] | undefined;
-    if (list) for (const fn of list) fn(e);
+    if (!list) return;
+    for (const fn of list) {
+      try {
+        fn(e);
+      } catch (err) {
+        this.onListenerError(event, err);
+      }
+    }
   }
 
   private readonly chains: { [K in keyof HookFns]: Hook<HookFns[K]>[] } = {

@@ -4,7 +4,7 @@
 // clients or retained messages, on a once-a-second sample and on every read; message_queues
 // (which counts stored queues) on reads only. Keys come from the spec's Stats schema.
 import type { Aedes } from 'aedes';
-import { requiredKeys } from '../api/spec.ts';
+import { STATS_KEYS } from '../../generated/schema-keys.ts';
 import type { FlowControl } from './flow-control.ts';
 import type { Handshakes } from './handshakes.ts';
 import type { MessageObserver } from './message-observer.ts';
@@ -17,7 +17,6 @@ export type Stats = components['schemas']['Stats'];
 
 export class StatsCollector {
   private readonly maxima = new Map<string, number>();
-  private readonly keys = requiredKeys('Stats');
   private timer?: NodeJS.Timeout;
 
   constructor(
@@ -46,7 +45,7 @@ export class StatsCollector {
     const now: Record<string, number> = { ...this.sample(), message_queues: this.messageQueues() };
     this.record(now);
     const out: Record<string, number> = {};
-    for (const key of this.keys) {
+    for (const key of STATS_KEYS) {
       const [name, kind] = key.split('.');
       out[key] = kind === 'max' ? this.maxima.get(name) ?? 0 : now[name] ?? 0;
     }

@@ -2,13 +2,13 @@
 // the spec's Metrics schema always present. Counting listens to BrokerEvents, so stopping the
 // counter (unloading rmqtt-counter) stops counting and nothing else.
 import type { BrokerEvents, BrokerHooks, MessageSource } from '../broker/hooks.ts';
-import { requiredKeys } from '../api/spec.ts';
+import { METRICS_KEYS } from '../../generated/schema-keys.ts';
 import type { components } from '../../generated/openapi.js';
 
 export type Metrics = components['schemas']['Metrics'];
 
 export class MetricsCounter {
-  private readonly values = new Map<string, number>(requiredKeys('Metrics').map((k) => [k, 0]));
+  private readonly values = new Map<string, number>(METRICS_KEYS.map((k) => [k, 0]));
   private unsubscribe: (() => void)[] = [];
 
   snapshot(): Metrics {
