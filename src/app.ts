@@ -101,6 +101,7 @@ export async function startRelayMQ(config: Config, log: Logger = createLogger(co
     // The order of everything relaymq does around Aedes, in one place (see aedes-seam.ts):
     seam.install({
       publish: [observer.publish],
+      refused: [observer.refused],
       // The observer reports a PUBACK's message before flow control releases it; the tracker
       // turns shared filters into their internal form before Aedes sees the SUBSCRIBE.
       inbound: [observer.inbound, tracker.inbound, flow.inbound],

@@ -47,6 +47,8 @@ describe('Aedes patches', { timeout: 60_000 }, () => {
         enqueued++;
       };
     });
+    const refused: string[] = [];
+    b.broker.on('publishRefused' as never, ((packet: { payload: Buffer }) => refused.push(packet.payload.toString())) as never);
     try {
       await offlineSubscriber(b);
       const p = await rawClient(b.port, 'pub5', { version: 5 });
@@ -69,6 +71,7 @@ describe('Aedes patches', { timeout: 60_000 }, () => {
       publish(p3, 't/fail', 'w', 1, 1);
       await waitFor(() => p3.closed, 5000, 'MQTT 3.1.1 publisher disconnected');
       assert.equal(p3.packets.filter((x) => x.cmd === 'puback').length, 0);
+      assert.deepEqual(refused, ['y', 'z', 'w'], "each refusal is reported by 'publishRefused'");
       p.destroy();
     } finally {
       await b.close();

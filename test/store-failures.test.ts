@@ -56,6 +56,7 @@ describe('store failures', { timeout: 180_000 }, () => {
       const p5 = await rawClient(relay.ports.mqtt!, 'df-pub5', { version: 5 });
       const p3 = await rawClient(relay.ports.mqtt!, 'df-pub3');
       const filler = fill(dir);
+      const dropped = (await getData(relay, '/api/v2/metrics/1')).metrics['messages.dropped'];
 
       // Payloads larger than a page: tmpfs accepts writes into a page it has already allocated.
       const big = (s: string) => Buffer.concat([Buffer.from(s), Buffer.alloc(16 * 1024, '.')]);
@@ -70,6 +71,7 @@ describe('store failures', { timeout: 180_000 }, () => {
       subscriber.send({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: 'x', qos: 1 }] });
       assert.deepEqual((await subscriber.next((x) => x.cmd === 'suback')).granted, [0x80], 'a persistent SUBSCRIBE is refused, not left unanswered');
 
+      assert.equal((await getData(relay, '/api/v2/metrics/1')).metrics['messages.dropped'] - dropped, 3, 'each refused message counts as dropped');
       const node = (await getData(relay, '/api/v2/nodes'))[0];
       assert.deepEqual([node.node_status, node.running], ['Degraded', false]);
       assert.equal((await getData(relay, '/api/v2/brokers/1')).node_status, 'Degraded');

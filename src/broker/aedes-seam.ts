@@ -3,7 +3,9 @@
 // events goes through here, in an order fixed in one place (app.ts builds the lists):
 //
 //   publish   every message entering the broker (client PUBLISH, will, $SYS, HTTP API), before
-//             Aedes stores and routes it — broker.publish is Aedes' single entry point;
+//             Aedes stores and routes it — broker.publish is Aedes' single entry point — and
+//   refused   those of them Aedes could not take: a client's QoS 1/2 PUBLISH refused (Aedes'
+//             'publishRefused', patch 001), or any other publish whose callback failed;
 //   inbound   every packet a client sends, before Aedes handles it — a listener prepended to
 //             the client's parser 'packet' event (observers may rewrite SUBSCRIBE filters);
 //   deliver   every QoS 0/1/2 delivery to a client (live, retained on subscribe, shared) — a
@@ -30,6 +32,7 @@ export interface InboundPacket {
 }
 
 export type PublishObserver = (packet: AedesPublishPacket, client: Client | null) => void;
+export type RefusedObserver = (packet: AedesPublishPacket, client: Client | null, err: Error) => void;
 export type InboundObserver = (client: Client, packet: InboundPacket) => void;
 export type DeliverFn = (packet: AedesPublishPacket, cb: (err?: Error) => void) => void;
 /**
@@ -40,6 +43,7 @@ export type DeliveryStage = (client: Client, next: DeliverFn) => DeliverFn;
 
 export interface SeamOrder {
   publish: PublishObserver[];
+  refused: RefusedObserver[];
   inbound: InboundObserver[];
   /** Outermost first; the last stage calls Aedes' own deliverQoS. */
   deliver: DeliveryStage[];
@@ -48,7 +52,9 @@ export interface SeamOrder {
 type AedesInternals = Aedes & { _takingOver: Set<string> };
 
 export class AedesSeam {
-  private order: SeamOrder = { publish: [], inbound: [], deliver: [] };
+  private order: SeamOrder = { publish: [], refused: [], inbound: [], deliver: [] };
+  /** PUBLISH packets as parsed from clients (those refused are reported by 'publishRefused'). */
+  private readonly fromClients = new WeakSet<object>();
 
   constructor(private readonly broker: Aedes, private readonly log: Logger) {}
 
@@ -58,14 +64,21 @@ export class AedesSeam {
     const publish = this.broker.publish.bind(this.broker);
     (this.broker as { publish: unknown }).publish = (packet: AedesPublishPacket, client?: Client | null | ((e?: Error) => void), done?: (e?: Error) => void) => {
       if (typeof client === 'function') { done = client; client = null; }
-      for (const fn of this.order.publish) this.isolated('publish', () => fn(packet, (client as Client | null) ?? null));
-      publish(packet, (client as Client | null) ?? null, done ?? noop);
+      const from = (client as Client | null) ?? null;
+      const then = done ?? noop;
+      for (const fn of this.order.publish) this.isolated('publish', () => fn(packet, from));
+      publish(packet, from, (err?: Error) => {
+        if (err && (packet.qos === 0 || !this.fromClients.has(packet))) this.refused(packet, from, err);
+        then(err);
+      });
     };
+    this.on('publishRefused', (packet: AedesPublishPacket, client: Client, err: Error) => this.refused(packet, client, err));
   }
 
   /** Prepares a new connection (call right after broker.handle creates the client). */
   attach(client: Client): void {
     client._parser.prependListener('packet', (packet: InboundPacket) => {
+      if (packet.cmd === 'publish' && packet.qos) this.fromClients.add(packet);
       for (const fn of this.order.inbound) this.isolated('inbound', () => fn(client, packet));
     });
     let chain: DeliverFn = client.deliverQoS;
@@ -103,6 +116,10 @@ export class AedesSeam {
       if (!inUse(id)) return id;
     }
     throw new Error('no free packet identifier');
+  }
+
+  private refused(packet: AedesPublishPacket, client: Client | null, err: Error): void {
+    for (const fn of this.order.refused) this.isolated('refused', () => fn(packet, client, err));
   }
 
   private isolated(where: string, fn: () => void): void {

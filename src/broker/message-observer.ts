@@ -52,6 +52,12 @@ export class MessageObserver {
     if (!packet.topic.startsWith(this.internalPrefix)) this.entered(packet, client);
   };
 
+  /** A message Aedes could not take (the store refused it): not acknowledged, so dropped. */
+  readonly refused = (packet: AedesPublishPacket, client: Client | null, err: Error): void => {
+    if (packet.topic.startsWith(this.internalPrefix)) return;
+    this.hooks.emit('message.dropped', { clientid: client?.id, message: this.info(packet), reason: err.message });
+  };
+
   /** Aedes sends a retained message to a new subscription as a packet without broker id. */
   readonly stage: DeliveryStage = (_client, next) => (packet: TaggedPacket, cb) => {
     if (packet.retain && packet.brokerId === null) {
