@@ -247,8 +247,9 @@ export interface paths {
         put?: never;
         /**
          * Publish MQTT message.
-         * @description Publishes to `topic` and/or every topic of `topics`. Returns `"ok"` once the message has been
-         *     handed to the broker. Without `properties.message_expiry_interval` the plugin's
+         * @description Publishes to `topic` and/or every topic of `topics`. Returns `"ok"` once the broker has taken
+         *     the message: routed it, and stored the retained copy and the copies queued for persistent
+         *     sessions (503 when the store refuses them). Without `properties.message_expiry_interval` the plugin's
          *     `message_expiry_interval` applies (0 = never expires), to retained messages too.
          */
         post: operations["publish"];
@@ -645,7 +646,7 @@ export interface components {
              * @description Same number as the HTTP status.
              * @enum {integer}
              */
-            code: 400 | 401 | 404 | 405 | 413 | 415 | 500;
+            code: 400 | 401 | 404 | 405 | 413 | 415 | 500 | 503;
             /** @description Human-readable reason naming the bad field or object. */
             msg: string;
             data: null;
@@ -1331,6 +1332,22 @@ export interface components {
                 "application/json": components["schemas"]["ErrorEnvelope"];
             };
         };
+        /** @description The node's store refuses writes (for example its disk is full; the node reports `node_status: Degraded`), so the change was not made. Retry once the store has recovered. */
+        ServiceUnavailable: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "code": 503,
+                 *       "msg": "the store is unavailable: IO error: No space left on device",
+                 *       "data": null
+                 *     }
+                 */
+                "application/json": components["schemas"]["ErrorEnvelope"];
+            };
+        };
         /** @description Prometheus text exposition format 0.0.4 (`text/plain; version=0.0.4; charset=utf-8`). */
         PrometheusText: {
             headers: {
@@ -1626,6 +1643,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
             500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     check_online: {
@@ -1812,6 +1830,7 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     subscribe: {
@@ -1849,6 +1868,7 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     unsubscribe: {
@@ -1885,6 +1905,7 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     all_plugins: {

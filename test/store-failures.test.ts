@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Level } from 'level';
 import mqtt from 'mqtt';
-import { startTestRelay, connectClient, getData, waitFor, collect } from './helpers.ts';
+import { startTestRelay, getData, waitFor, collect, http } from './helpers.ts';
 import { spawnRelay, processConfig, newDataDir, type RelayProcess } from './process.ts';
 import { rawClient } from './raw-mqtt.ts';
 
@@ -72,6 +72,9 @@ describe('store failures', { timeout: 180_000 }, () => {
       assert.deepEqual((await subscriber.next((x) => x.cmd === 'suback')).granted, [0x80], 'a persistent SUBSCRIBE is refused, not left unanswered');
 
       assert.equal((await getData(relay, '/api/v2/metrics/1')).metrics['messages.dropped'] - dropped, 3, 'each refused message counts as dropped');
+      const viaApi = await http(relay, 'POST', '/api/v2/mqtt/publish', { body: { topic: 'df/a', payload: 'x'.repeat(20_000), qos: 1 } });
+      assert.deepEqual([viaApi.status, viaApi.json.code], [503, 503], 'the HTTP API says the store is unavailable');
+      assert.match(viaApi.json.msg, /store is unavailable/);
       const node = (await getData(relay, '/api/v2/nodes'))[0];
       assert.deepEqual([node.node_status, node.running], ['Degraded', false]);
       assert.equal((await getData(relay, '/api/v2/brokers/1')).node_status, 'Degraded');

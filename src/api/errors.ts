@@ -31,3 +31,4 @@ export const PayloadTooLarge = defineError('PayloadTooLarge', 413, (limit: numbe
 export const UnsupportedMediaType = defineError('UnsupportedMediaType', 415,
   (got: string) => `content-type must be application/json, got '${got}'`);
 export const InternalError = defineError('InternalError', 500, () => 'internal server error');
+export const ServiceUnavailable = defineError('ServiceUnavailable', 503, (reason: string) => reason);

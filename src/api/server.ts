@@ -5,7 +5,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
-import { ApiError, InternalError, MalformedJson, MethodNotAllowed, PayloadTooLarge, RouteNotFound, UnsupportedMediaType } from './errors.ts';
+import { ApiError, InternalError, MalformedJson, MethodNotAllowed, PayloadTooLarge, RouteNotFound, ServiceUnavailable, UnsupportedMediaType } from './errors.ts';
+import { StoreUnavailable } from '../persistence/backend.ts';
 import type { ApiBackend, Reply } from './backend.ts';
 import type { ApiContext } from './types.ts';
 import { splitAddr } from '../broker/broker.ts';
@@ -68,8 +69,8 @@ async function handle(backend: ApiBackend, ctx: ApiContext, req: IncomingMessage
     }, ctx) as Reply;
     send(res, reply.status, reply.text ? String(reply.data) : envelope(0, '', reply.data), reply.text);
   } catch (e) {
-    const err = e instanceof ApiError ? e : new InternalError();
-    if (!(e instanceof ApiError)) ctx.log.error({ err: e, url: req.url }, 'unhandled error in API handler');
+    const err = e instanceof ApiError ? e : e instanceof StoreUnavailable ? new ServiceUnavailable(e.message) : new InternalError();
+    if (err instanceof InternalError) ctx.log.error({ err: e, url: req.url }, 'unhandled error in API handler');
     send(res, err.status, envelope(err.status, err.message, null), false);
   }
 }
