@@ -4,6 +4,7 @@
 import type { Aedes } from 'aedes';
 import { createBroker, startListeners, closeListeners, boundPort, type MqttListeners } from './broker/broker.ts';
 import { AedesSeam } from './broker/aedes-seam.ts';
+import { effectiveCaps, openFileLimit } from './broker/connection-limits.ts';
 import { BrokerHooks } from './broker/hooks.ts';
 import { SessionRegistry } from './broker/sessions.ts';
 import { FlowControl } from './broker/flow-control.ts';
@@ -46,6 +47,7 @@ export async function startRelayMQ(config: Config, log: Logger = createLogger(co
   const unknown = config.broker.plugins.default_startups.filter((n) => !PLUGINS.some((p) => p.name === n));
   if (unknown.length) throw new ConfigError(`${config.file}: key 'plugins.default_startups' names unknown plugins: ${unknown.join(', ')}`);
 
+  const caps = effectiveCaps({ tcp: config.broker.listener.tcp.max_connections, ws: config.broker.listener.ws.max_connections }, openFileLimit(), log);
   const hooks = new BrokerHooks((event, err) => log.error({ err, event }, 'broker event listener failed'));
   const store = await openStore(config.broker.persistence, log);
   let broker: Aedes;
@@ -68,6 +70,7 @@ export async function startRelayMQ(config: Config, log: Logger = createLogger(co
   const handshakes = new Handshakes();
   const tracker = new SessionTracker(seam, store.mqtt, hooks, registry, flow, shared, {
     maxSubscriptions: limits.maxSubscriptions,
+    maxFiltersPerSubscribe: mqtt.max_topic_filters_per_subscribe,
     v3SessionExpiry: parseDurationSeconds(mqtt.session_expiry_interval),
   });
   store.mqtt.configure({ maxQueue: limits.maxQueue, online: (clientid) => tracker.client(clientid) !== undefined });
@@ -77,7 +80,8 @@ export async function startRelayMQ(config: Config, log: Logger = createLogger(co
   const ctx: PluginContext = {
     hooks, broker, registry, log, config,
     cluster: undefined as unknown as Cluster, // set below, once the node exists
-    identity: (client) => ({ clientid: client.id, username: registry.get(client.id)?.username ?? undefined, ip: socketOf(client).remoteAddress }),
+    identity: (client) => tracker.identity(client)
+      ?? { clientid: client.id, username: registry.get(client.id)?.username ?? undefined, ip: socketOf(client).remoteAddress },
     filterOf: (topic) => { const t = fromInternal(topic); return parseShared(t)?.filter ?? t; },
     services: { counter },
   };
@@ -95,6 +99,7 @@ export async function startRelayMQ(config: Config, log: Logger = createLogger(co
     await new Promise<void>((r) => broker.close(() => r()));
     await plugins.stopAll();
     await stopAccepting;
+    registry.flush();
     await store.close();
   };
   try {
@@ -121,7 +126,7 @@ export async function startRelayMQ(config: Config, log: Logger = createLogger(co
       const client = broker.handle(conn, req);
       handshakes.attach(client);
       seam.attach(client);
-    }, config.broker, log);
+    }, config.broker, caps, log);
   } catch (e) {
     await shutdown();
     throw e;

@@ -2,14 +2,21 @@
 // does (session tracking, flow control, shared subscriptions, and later plugins such as ACL
 // or auth-http). Aedes' single-callback options are bound once to ordered chains here.
 //
-// An authorization hook answers 'allow', 'deny' or 'ignore'; the first answer that is not
-// 'ignore' decides, in order of `priority` (lower first); when every hook ignores, the
-// request is allowed. Events (`on`/`emit`) are notifications of what happened: counters,
-// web hooks and $SYS topics listen to them; a listener cannot change the outcome.
+// An authorization hook answers 'allow', 'deny' or 'ignore' (or refuses with an MQTT 5 reason
+// code); the first answer that is not 'ignore' decides, in order of `priority` (lower first);
+// when every hook ignores, the request is allowed. Read authorization (`authorizeRead`) is
+// synchronous: it runs for every message delivered to every subscriber. Events (`on`/`emit`)
+// are notifications of what happened: counters, web hooks and $SYS topics listen to them; a
+// listener cannot change the outcome.
 import { fromInternal } from './topics.ts';
 import type { AedesOptions, AedesPublishPacket, Client, ConnectPacket, PublishPacket, Subscription } from 'aedes';
 
-export type Verdict = 'allow' | 'deny' | 'ignore';
+/** A refusal with a specific MQTT 5 reason code (e.g. 0x97 Quota exceeded); MQTT 3 clients get 0x80. */
+export interface Refusal { refuse: number }
+export type Verdict = 'allow' | 'deny' | 'ignore' | Refusal;
+
+/** MQTT 5 reason code 0x87 Not authorized, the default refusal. */
+const NOT_AUTHORIZED = 0x87;
 
 /** Where a message came from, as RMQTT's metrics split them. */
 export type MessageSource = 'admin' | 'custom' | 'lastwill' | 'retain' | 'system' | 'bridge';
@@ -59,6 +66,12 @@ export interface HookFns {
   authenticate: (client: Client, username: string | undefined, password: Buffer | undefined) => Promise<Verdict>;
   authorizeSubscribe: (client: Client, sub: Subscription) => Promise<Verdict>;
   authorizePublish: (client: Client | null, packet: PublishPacket) => Promise<Verdict>;
+  /**
+   * May this client read this topic? Asked for every message before it is delivered (live,
+   * retained on subscribe, queued on reconnect), so a wildcard subscription never delivers a
+   * topic the client may not read. Synchronous and per message: cache.
+   */
+  authorizeRead: (client: Client, topic: string) => 'allow' | 'deny' | 'ignore';
   /** Sees every message just before it is written to a subscriber; may not veto it. */
   forward: (client: Client, packet: AedesPublishPacket) => void;
 }
@@ -95,7 +108,7 @@ export class BrokerHooks {
   }
 
   private readonly chains: { [K in keyof HookFns]: Hook<HookFns[K]>[] } = {
-    connect: [], authenticate: [], authorizeSubscribe: [], authorizePublish: [], forward: [],
+    connect: [], authenticate: [], authorizeSubscribe: [], authorizePublish: [], authorizeRead: [], forward: [],
   };
 
   /** Adds a hook; returns the function that removes it again. */
@@ -110,8 +123,23 @@ export class BrokerHooks {
   /** Runs the authorization chain of `kind`; true when allowed. Also used for HTTP-made subscriptions. */
   async decide<K extends 'authenticate' | 'authorizeSubscribe' | 'authorizePublish'>(
     kind: K, ...args: Parameters<HookFns[K]>): Promise<boolean> {
+    return (await this.verdict(kind, ...args)) === 'allow';
+  }
+
+  /** The deciding answer of the chain: 'allow' (also when every hook ignores), 'deny' or a refusal. */
+  async verdict<K extends 'authenticate' | 'authorizeSubscribe' | 'authorizePublish'>(
+    kind: K, ...args: Parameters<HookFns[K]>): Promise<Exclude<Verdict, 'ignore'>> {
     for (const { fn } of this.chains[kind]) {
       const v = await (fn as (...a: unknown[]) => Promise<Verdict>)(...args);
+      if (v !== 'ignore') return v;
+    }
+    return 'allow';
+  }
+
+  /** Whether the client may read the topic (the read chain; allowed when every hook ignores). */
+  mayRead(client: Client, topic: string): boolean {
+    for (const { fn } of this.chains.authorizeRead) {
+      const v = fn(client, topic);
       if (v !== 'ignore') return v === 'allow';
     }
     return true;
@@ -133,9 +161,11 @@ export class BrokerHooks {
         }, (e) => done(Object.assign(e as Error, { returnCode: 3 as const }) as Parameters<typeof done>[0], false));
       },
       authorizeSubscribe: (client, sub, done) => {
-        this.decide('authorizeSubscribe', client, sub).then((ok) => {
-          this.emit('client.subscribe.check', { clientid: client.id, filter: fromInternal(sub.topic), allowed: ok });
-          done(null, ok ? sub : null);
+        this.verdict('authorizeSubscribe', client, sub).then((v) => {
+          this.emit('client.subscribe.check', { clientid: client.id, filter: fromInternal(sub.topic), allowed: v === 'allow' });
+          if (v === 'allow') return done(null, sub);
+          // A refusal with its reason code refuses this filter only (Aedes patch 012).
+          done(Object.assign(new Error('subscription refused'), { reasonCode: v === 'deny' ? NOT_AUTHORIZED : v.refuse }) as never, null);
         }, (e) => done(e as Error));
       },
       authorizePublish: (client, packet, done) => {
@@ -151,6 +181,7 @@ export class BrokerHooks {
         }, (e) => done(e as Error));
       },
       authorizeForward: (client, packet) => {
+        if (this.chains.authorizeRead.length && !this.mayRead(client, packet.topic)) return null as unknown as AedesPublishPacket;
         for (const { fn } of this.chains.forward) fn(client, packet);
         return packet;
       },

@@ -3,29 +3,40 @@
 // MQTT 3 persistent sessions expire after the listener's session_expiry_interval (Aedes keeps
 // them forever), and terminate() ends a session for the kick endpoint.
 import type { Client, ConnectPacket, Subscription } from 'aedes';
-import type { BrokerHooks } from './hooks.ts';
+import type { BrokerHooks, Verdict } from './hooks.ts';
 import type { AedesSeam, InboundObserver } from './aedes-seam.ts';
 import type { FlowControl } from './flow-control.ts';
 import type { SharedSubscriptions } from './shared-subscriptions.ts';
 import type { MqttStore } from '../persistence/mqtt-store.ts';
 import { SessionRegistry, type Qos, type SessionRecord } from './sessions.ts';
+import type { MemberOptions } from './shared-subscriptions.ts';
 import { INTERNAL_DENIED_PREFIX, fromInternal, parseShared, toInternal } from './topics.ts';
 import { socketOf } from './client-info.ts';
 
 export interface TrackerLimits {
   maxSubscriptions: number;
+  /** Filters one SUBSCRIBE may carry; a larger SUBSCRIBE is refused (0x97 Quota exceeded). */
+  maxFiltersPerSubscribe: number;
   /** Lifetime of an offline MQTT 3 persistent session, seconds (0 = never expires). */
   v3SessionExpiry: number;
 }
 
 /** MQTT 5 reason code of a server-initiated disconnect for an administrative action. */
 const ADMINISTRATIVE_ACTION = 0x98;
+const QUOTA_EXCEEDED = 0x97;
+/** Topics only the broker publishes to: $SYS (and Aedes' plumbing under it) and relaymq's own. */
+const RESERVED_TOPICS = /^\$(SYS|relaymq)\//;
+
+/** Who a client is, captured at CONNECT: it outlives the connection (wills are authorized after it). */
+export interface ClientIdentity { clientid: string; username?: string; ip: string }
 /** CONNACK codes that refuse credentials: MQTT 3 bad username/password, not authorized; MQTT 5 0x86, 0x87, 0x8C. */
 const AUTH_ERRORS = new Set([4, 5, 0x86, 0x87, 0x8c]);
 const NEVER_EXPIRES = 0xffffffff;
 
 export class SessionTracker {
   private readonly connects = new WeakMap<Client, ConnectPacket>();
+  private readonly identities = new WeakMap<Client, ClientIdentity>();
+  private readonly overQuota = new WeakSet<Subscription>();
   private readonly live = new Map<string, Client>();
   private readonly reasons = new WeakMap<Client, string>();
   private readonly approved = new WeakMap<Client, Set<string>>();
@@ -48,13 +59,17 @@ export class SessionTracker {
     const hooks = this.hooks;
     hooks.add('connect', (client, packet) => {
       this.connects.set(client, packet);
+      const ip = socketOf(client).remoteAddress;
+      this.identities.set(client, { clientid: packet.clientId, username: packet.username, ip });
       hooks.emit('client.connect', {
-        clientid: packet.clientId, username: packet.username, ip: socketOf(client).remoteAddress,
+        clientid: packet.clientId, username: packet.username, ip,
         proto_ver: packet.protocolVersion ?? 4, keepalive: packet.keepalive ?? 0, clean_start: packet.clean !== false,
       });
     });
     hooks.add('authorizeSubscribe', async (client, sub) => this.checkSubscribe(client, sub), 10);
-    hooks.add('authorizePublish', async (_client, packet) => (packet.topic.startsWith('$relaymq/') ? 'deny' : 'ignore'), 10);
+    // No client publishes to $SYS: Aedes' own plumbing listens there (a forged
+    // $SYS/<id>/new/clients would disconnect any client), and $SYS state is the broker's to say.
+    hooks.add('authorizePublish', async (client, packet) => (client && RESERVED_TOPICS.test(packet.topic) ? 'deny' : 'ignore'), 10);
     hooks.add('forward', (client, packet) => this.flow.forwarded(client, packet));
     const on = this.seam.on.bind(this.seam);
     on('connackSent', (connack: { returnCode?: number; reasonCode?: number; sessionPresent: boolean }, client: Client) => this.onConnack(connack, client));
@@ -72,9 +87,15 @@ export class SessionTracker {
    */
   readonly inbound: InboundObserver = (client, packet) => {
     switch (packet.cmd) {
-      case 'subscribe':
-        for (const s of packet.subscriptions ?? []) s.topic = toInternal(s.topic);
+      case 'subscribe': {
+        const subs = packet.subscriptions ?? [];
+        const tooMany = subs.length > this.limits.maxFiltersPerSubscribe;
+        for (const s of subs) {
+          s.topic = toInternal(s.topic);
+          if (tooMany) this.overQuota.add(s);
+        }
         break;
+      }
       case 'unsubscribe':
         packet.unsubscriptions = packet.unsubscriptions?.map(toInternal);
         break;
@@ -83,6 +104,11 @@ export class SessionTracker {
         break;
     }
   };
+
+  /** Who the client is, as it said at CONNECT (undefined for a client that never sent one). */
+  identity(client: Client): ClientIdentity | undefined {
+    return this.identities.get(client);
+  }
 
   /** The live connection of a client id on this node, if any. */
   client(clientid: string): Client | undefined {
@@ -108,10 +134,10 @@ export class SessionTracker {
   }
 
   /** Records a subscription so that it is listed and routed (and joins its shared group). */
-  subscribed(rec: SessionRecord, filter: string, qos: Qos): void {
+  subscribed(rec: SessionRecord, filter: string, qos: Qos, options: Omit<MemberOptions, 'qos'> = {}): void {
     this.registry.setSubscription(rec, filter, qos);
     const s = parseShared(filter);
-    if (s) this.shared.join(rec.clientid, s.group, s.filter, qos);
+    if (s) this.shared.join(rec.clientid, s.group, s.filter, { ...options, qos });
   }
 
   unsubscribed(rec: SessionRecord, filter: string): boolean {
@@ -138,7 +164,8 @@ export class SessionTracker {
     this.forget(clientid, 'kicked');
   }
 
-  private checkSubscribe(client: Client, sub: Subscription): 'deny' | 'ignore' {
+  private checkSubscribe(client: Client, sub: Subscription): Verdict {
+    if (this.overQuota.has(sub)) return { refuse: QUOTA_EXCEEDED };
     const external = fromInternal(sub.topic);
     if (sub.topic.startsWith(INTERNAL_DENIED_PREFIX) || (external.startsWith('$share/') && !parseShared(external))) return 'deny';
     const max = this.limits.maxSubscriptions;
@@ -195,7 +222,7 @@ export class SessionTracker {
   private syncSubscriptions(client: Client): void {
     const rec = this.registry.get(client.id);
     if (!rec) return;
-    for (const [topic, sub] of Object.entries(client.subscriptions)) this.subscribed(rec, fromInternal(topic), sub.qos as Qos);
+    for (const [topic, sub] of Object.entries(client.subscriptions)) this.subscribed(rec, fromInternal(topic), sub.qos as Qos, optionsOf(sub));
   }
 
   private onSubscribe(subs: Subscription[], client: Client): void {
@@ -204,7 +231,7 @@ export class SessionTracker {
     for (const s of subs) {
       const filter = fromInternal(s.topic);
       if (s.qos < 0x80) {
-        if (rec) this.subscribed(rec, filter, s.qos as Qos);
+        if (rec) this.subscribed(rec, filter, s.qos as Qos, optionsOf(s));
         this.hooks.emit('session.subscribed', { clientid: client.id, filter, qos: s.qos });
         continue;
       }
@@ -277,12 +304,6 @@ export class SessionTracker {
     if (reason) this.hooks.emit('session.terminated', { clientid, reason });
   }
 
-  private joinShared(rec: SessionRecord): void {
-    for (const [f, qos] of Object.entries(rec.subscriptions)) {
-      const s = parseShared(f);
-      if (s) this.shared.join(rec.clientid, s.group, s.filter, qos);
-    }
-  }
 
   private dropShared(rec: SessionRecord): void {
     for (const f of Object.keys(rec.subscriptions)) {
@@ -318,9 +339,9 @@ export class SessionTracker {
         rec.disconnected_reason = 'broker restarted';
       }
       const stored = await this.store.subscriptionsByClient({ id: rec.clientid });
-      rec.subscriptions = Object.fromEntries(stored.map((s) => [fromInternal(s.topic), s.qos as Qos]));
+      rec.subscriptions = {};
       this.registry.put(rec);
-      this.joinShared(rec);
+      for (const s of stored) this.subscribed(rec, fromInternal(s.topic), s.qos as Qos, optionsOf(s));
       const lifetime = rec.proto_ver === 5 ? rec.expiry_interval : this.limits.v3SessionExpiry;
       if (rec.proto_ver === 5 && lifetime === NEVER_EXPIRES) continue;
       if (rec.proto_ver !== 5 && lifetime === 0) continue;
@@ -336,4 +357,9 @@ export class SessionTracker {
     for (const t of this.expiryTimers.values()) clearTimeout(t);
     this.expiryTimers.clear();
   }
+}
+
+/** The options a shared-subscription member keeps, from Aedes' or the store's subscription. */
+function optionsOf(sub: { rap?: boolean; subscriptionIdentifier?: number; si?: number }): Omit<MemberOptions, 'qos'> {
+  return { rap: sub.rap, si: sub.subscriptionIdentifier ?? sub.si };
 }

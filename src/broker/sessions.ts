@@ -52,6 +52,9 @@ export interface SessionSink {
 
 export class SessionRegistry {
   private readonly sessions = new Map<string, SessionRecord>();
+  /** Records changed since they were last handed to the sink: saved once per turn of the event loop. */
+  private readonly dirty = new Set<SessionRecord>();
+  private flushScheduled = false;
 
   constructor(private readonly sink: SessionSink = { save() {}, delete() {} }) {}
   readonly routes = new RouteIndex();
@@ -76,12 +79,17 @@ export class SessionRegistry {
     if (prev && prev !== rec) this.unindex(prev);
     this.sessions.set(rec.clientid, rec);
     if (prev !== rec) for (const f of Object.keys(rec.subscriptions)) this.indexFilter(f, +1);
-    this.sink.save(rec);
+    if (prev && prev !== rec) this.dirty.delete(prev);
+    this.markDirty(rec);
   }
 
-  /** Call after changing a record's fields in place, so the change is kept. */
+  /**
+   * Call after changing a record's fields in place, so the change is kept. Changes are saved
+   * once per turn of the event loop, however many there were (a SUBSCRIBE with many filters
+   * writes its session once).
+   */
   changed(rec: SessionRecord): void {
-    if (this.sessions.get(rec.clientid) === rec) this.sink.save(rec);
+    if (this.sessions.get(rec.clientid) === rec) this.markDirty(rec);
   }
 
   delete(clientid: string): SessionRecord | undefined {
@@ -89,9 +97,24 @@ export class SessionRegistry {
     if (rec) {
       this.unindex(rec);
       this.sessions.delete(clientid);
+      this.dirty.delete(rec);
       this.sink.delete(clientid);
     }
     return rec;
+  }
+
+  /** Hands every pending change to the sink now (at shutdown). */
+  flush(): void {
+    this.flushScheduled = false;
+    for (const rec of this.dirty) this.sink.save(rec);
+    this.dirty.clear();
+  }
+
+  private markDirty(rec: SessionRecord): void {
+    this.dirty.add(rec);
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    setImmediate(() => this.flush());
   }
 
   setSubscription(rec: SessionRecord, filter: string, qos: Qos): void {

@@ -3,18 +3,29 @@
 // topics.ts) and delivers nothing to it; this module subscribes once per (group, filter) and
 // hands each message to exactly one member: round-robin (default) or random among connected
 // members, else queued for one offline persistent member. When a member disconnects, the
-// messages it had not acknowledged go to another member.
+// messages it had not acknowledged go to another member. A member gets a message as any
+// subscriber would: RETAIN cleared unless it asked for Retain As Published [MQTT-3.3.1-12],
+// its own Subscription Identifier [MQTT-3.3.4-3], its granted QoS at most.
 import type { Aedes, AedesPublishPacket, Client } from 'aedes';
 import { PACKET_TAG, copyPacket, type TaggedPacket } from './packet.ts';
 import type { Qos, SessionRegistry } from './sessions.ts';
 
 export type ShareStrategy = 'round_robin' | 'random';
 
+/** What a member asked for in its SUBSCRIBE. */
+export interface MemberOptions {
+  qos: Qos;
+  /** Retain As Published. */
+  rap?: boolean;
+  /** Subscription Identifier. */
+  si?: number;
+}
+
 interface Group {
   key: string;
   name: string;
   filter: string;
-  members: Map<string, Qos>;
+  members: Map<string, MemberOptions>;
   next: number;
   listener: (packet: AedesPublishPacket, cb: () => void) => void;
 }
@@ -29,7 +40,7 @@ export class SharedSubscriptions {
     private readonly onNoMember: (packet: AedesPublishPacket) => void,
   ) {}
 
-  join(clientid: string, name: string, filter: string, qos: Qos): void {
+  join(clientid: string, name: string, filter: string, options: MemberOptions): void {
     const key = `${name}\u0000${filter}`;
     let g = this.groups.get(key);
     if (!g) {
@@ -39,7 +50,7 @@ export class SharedSubscriptions {
       // Like Aedes' own wildcard subscriptions, a leading wildcard never receives $-topics.
       this.broker.subscribe(filter, g.listener, () => {});
     }
-    g.members.set(clientid, qos);
+    g.members.set(clientid, options);
   }
 
   leave(clientid: string, name: string, filter: string): void {
@@ -71,9 +82,9 @@ export class SharedSubscriptions {
     if (member) return this.deliverTo(g, member, packet, cb);
     const offline = this.pickOffline(g);
     if (offline && packet.qos > 0) {
-      const qos = Math.min(packet.qos, g.members.get(offline)!) as Qos;
-      if (qos > 0) {
-        this.broker.persistence.outgoingEnqueueCombi([{ clientId: offline, topic: packet.topic, qos }], { ...packet, qos } as AedesPublishPacket)
+      const stored = this.forMember(g, offline, packet);
+      if (stored.qos > 0) {
+        this.broker.persistence.outgoingEnqueueCombi([{ clientId: offline, topic: packet.topic, qos: stored.qos }], stored)
           .then(() => cb(), () => cb());
         return;
       }
@@ -83,10 +94,19 @@ export class SharedSubscriptions {
     cb();
   }
 
-  private deliverTo(g: Group, client: Client, packet: AedesPublishPacket, cb: () => void): void {
+  /** The packet as this member is to get it (its QoS, RETAIN and Subscription Identifier). */
+  private forMember(g: Group, clientid: string, packet: AedesPublishPacket): TaggedPacket {
+    const member = g.members.get(clientid) ?? { qos: 0 };
     const copy = copyPacket(packet as TaggedPacket, this.broker);
-    copy.qos = Math.min(packet.qos, g.members.get(client.id) ?? 0) as Qos;
+    copy.qos = Math.min(packet.qos, member.qos) as Qos;
+    if (!member.rap) copy.retain = false;
+    if (member.si !== undefined) copy.properties = { ...copy.properties, subscriptionIdentifier: member.si } as typeof copy.properties;
     copy[PACKET_TAG] = { ...(packet as TaggedPacket)[PACKET_TAG], shared: g.key };
+    return copy;
+  }
+
+  private deliverTo(g: Group, client: Client, packet: AedesPublishPacket, cb: () => void): void {
+    const copy = this.forMember(g, client.id, packet);
     if (copy.qos === 0 || client.clean) return client.deliverQoS(copy, () => cb());
     // Aedes stores every QoS 1/2 message of a persistent session before sending it (and
     // fails the client if it cannot find it); its own enqueue never sees shared members.

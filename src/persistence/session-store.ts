@@ -1,6 +1,8 @@
 // Where the session registry's own records (username, created_at, disconnected_at, expiry,
 // last will…) live between restarts. The MQTT store keeps subscriptions, queued messages, wills
-// and retained messages; this keeps the rest, in the same backend.
+// and retained messages; this keeps the rest, in the same backend. A record's `subscriptions`
+// are not kept (they are read back from the MQTT store, their authority): a session with many
+// subscriptions costs no more to save than one with none.
 import type { SessionRecord } from '../broker/sessions.ts';
 import { Keys, decodeRecord, encodeRecord } from './codec.ts';
 import type { Backend } from './backend.ts';
@@ -24,7 +26,7 @@ export class MemorySessionStore implements SessionStore {
   }
 
   save(rec: SessionRecord): void {
-    this.records.set(rec.clientid, structuredClone(rec));
+    this.records.set(rec.clientid, structuredClone({ ...rec, subscriptions: {} }));
   }
 
   delete(clientid: string): void {
@@ -54,7 +56,7 @@ export class BackendSessionStore implements SessionStore {
   }
 
   save(rec: SessionRecord): void {
-    this.enqueue(this.backend.write([{ type: 'put', key: Keys.session(rec.clientid), value: encodeRecord(rec) }]));
+    this.enqueue(this.backend.write([{ type: 'put', key: Keys.session(rec.clientid), value: encodeRecord({ ...rec, subscriptions: {} }) }]));
   }
 
   delete(clientid: string): void {

@@ -10,7 +10,7 @@ function record(clientid: string, over: Partial<SessionRecord> = {}): SessionRec
     clientid, username: 'u', proto_ver: 5, ip_address: '127.0.0.1', port: 1234, local_address: '127.0.0.1', local_port: 1883,
     connected: false, connected_at: 1_700_000_000_000, disconnected_at: 1_700_000_100_000, disconnected_reason: 'client disconnected',
     keepalive: 60, clean_start: false, session_present: true, expiry_interval: 300, persistent: true, created_at: 1_690_000_000_000,
-    last_will: { message: 'Ynll', qos: 1, retain: false, topic: 'w' }, subscriptions: { 'a/#': 1, '$share/g/b': 2 }, ...over,
+    last_will: { message: 'Ynll', qos: 1, retain: false, topic: 'w' }, subscriptions: {}, ...over,
   };
 }
 
@@ -32,6 +32,14 @@ export function sessionStoreContract(impl: SessionStoreImpl): void {
     test('starts empty', async () => {
       const { store, close } = await impl.create();
       assert.deepEqual(await store.load(), []);
+      await close();
+    });
+
+    test('subscriptions are not kept (the MQTT store is their authority)', async () => {
+      const { store, close } = await impl.create();
+      store.save(record('s', { subscriptions: { 'a/#': 1, '$share/g/b': 2 } }));
+      await store.flush();
+      assert.deepEqual((await store.load())[0].subscriptions, {});
       await close();
     });
 

@@ -1,6 +1,10 @@
 // rmqtt-acl: ordered allow/deny rules for connect, publish and subscribe (rules.ts), checked
 // after authentication. It never allows a CONNECT by itself (authentication plugins decide
 // who may connect), it can only refuse one. It also governs who may read $SYS topics.
+//
+// Subscribe rules are read rules too: besides the SUBSCRIBE itself, every message is checked
+// against them before it is delivered (as Mosquitto does), so a subscription to `+/#` never
+// delivers a topic under a denied `secret/#`. Those answers are cached per client and topic.
 // Immutable, as in RMQTT: it cannot be unloaded or reloaded at run time.
 import { definePlugin } from '../plugin.ts';
 import { compileRules, decide, type RawRule } from './rules.ts';
@@ -14,6 +18,8 @@ interface AclConfig {
 
 /** After authentication plugins (which use priority 20), before the default allow. */
 const PRIORITY = 50;
+/** Topics whose read answer is remembered per client; beyond it the client's cache starts over. */
+const READ_CACHE_PER_CLIENT = 1024;
 
 export default definePlugin<AclConfig>({
   name: 'rmqtt-acl',
@@ -30,7 +36,8 @@ export default definePlugin<AclConfig>({
   },
   create(ctx) {
     let off: (() => void)[] = [];
-    let checks = { connect: 0, publish: 0, subscribe: 0, denied: 0 };
+    let checks = { connect: 0, publish: 0, subscribe: 0, read: 0, denied: 0 };
+    let readCache = new WeakMap<object, Map<string, boolean>>();
     return {
       async start(config) {
         let rules;
@@ -57,14 +64,27 @@ export default definePlugin<AclConfig>({
           }, PRIORITY),
           ctx.hooks.add('authorizeSubscribe', async (client, sub) => {
             checks.subscribe++;
-            return verdict(decide(rules, ctx.identity(client), 'subscribe', ctx.filterOf(sub.topic)) ?? fallback);
+            return verdict(decide(rules, ctx.identity(client), 'subscribe', ctx.filterOf(sub.topic), true) ?? fallback);
+          }, PRIORITY),
+          ctx.hooks.add('authorizeRead', (client, topic) => {
+            let cache = readCache.get(client);
+            if (!cache) readCache.set(client, (cache = new Map()));
+            let allowed = cache.get(topic);
+            if (allowed === undefined) {
+              checks.read++;
+              allowed = decide(rules, ctx.identity(client), 'subscribe', topic) ?? fallback;
+              if (cache.size >= READ_CACHE_PER_CLIENT) cache.clear();
+              cache.set(topic, allowed);
+            }
+            return allowed ? 'allow' : 'deny';
           }, PRIORITY),
         ];
       },
       async stop() {
         for (const f of off) f();
         off = [];
-        checks = { connect: 0, publish: 0, subscribe: 0, denied: 0 };
+        checks = { connect: 0, publish: 0, subscribe: 0, read: 0, denied: 0 };
+        readCache = new WeakMap();
         return true;
       },
       async reload() {},

@@ -5,10 +5,9 @@
 //   action:     "connect" | "publish" | "subscribe" | "pubsub" | "all" (default "all")
 //   topics:     filters, with %u (username) and %c (client id) placeholders, or { eq = "…" }
 //               for an exact, literal match; absent = every topic.
-// A subscription matches a rule topic when the rule's filter matches the subscribed filter
-// read literally (rule `a/#` covers a subscription to `a/+`; rule `#` does not cover `$SYS/#`).
+// How a rule topic covers a topic or a subscribed filter: see rule-topic.ts.
 import { BlockList, isIPv4, isIPv6 } from 'node:net';
-import { topicMatches } from '../../broker/topics.ts';
+import { RuleTopic } from './rule-topic.ts';
 
 export type Action = 'connect' | 'publish' | 'subscribe';
 export type RawRule = [string, unknown, string?, unknown[]?];
@@ -23,7 +22,7 @@ interface Rule {
   allow: boolean;
   who: (s: Subject) => boolean;
   actions: Set<Action>;
-  topics?: { text: string; exact: boolean }[];
+  topics?: RuleTopic[];
 }
 
 const ACTIONS: Record<string, Action[]> = {
@@ -43,8 +42,8 @@ export function compileRules(raw: RawRule[]): Rule[] {
       who: subjectMatcher(who, where),
       actions: new Set(ACTIONS[action]),
       topics: topics?.map((t, j) => {
-        if (typeof t === 'string') return { text: t, exact: false };
-        if (t && typeof t === 'object' && typeof (t as { eq?: unknown }).eq === 'string') return { text: (t as { eq: string }).eq, exact: true };
+        if (typeof t === 'string') return new RuleTopic(t, false);
+        if (t && typeof t === 'object' && typeof (t as { eq?: unknown }).eq === 'string') return new RuleTopic((t as { eq: string }).eq, true);
         throw new Error(`${where}: topics[${j}] must be a filter or { eq = "topic" }`);
       }),
     };
@@ -77,17 +76,15 @@ function ipMatcher(cidr: string, where: string): (s: Subject) => boolean {
   };
 }
 
-/** The first matching rule's answer, or undefined when no rule matches. */
-export function decide(rules: Rule[], s: Subject, action: Action, topic?: string): boolean | undefined {
+/**
+ * The first matching rule's answer, or undefined when no rule matches. `target` is the topic
+ * (publish, and reading a delivered message) or the subscribed filter (subscribe, `isFilter`).
+ */
+export function decide(rules: Rule[], s: Subject, action: Action, target?: string, isFilter = false): boolean | undefined {
   for (const rule of rules) {
     if (!rule.actions.has(action) || !rule.who(s)) continue;
-    if (action !== 'connect' && rule.topics && !rule.topics.some((t) => topicCovered(t, s, topic!))) continue;
+    if (action !== 'connect' && rule.topics && !rule.topics.some((t) => t.covers(s, target!, isFilter))) continue;
     return rule.allow;
   }
   return undefined;
-}
-
-function topicCovered(t: { text: string; exact: boolean }, s: Subject, topic: string): boolean {
-  const text = t.text.replaceAll('%u', s.username ?? '').replaceAll('%c', s.clientid);
-  return t.exact ? text === topic : topicMatches(text, topic);
 }
