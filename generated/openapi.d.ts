@@ -985,7 +985,7 @@ export interface components {
         };
         SubscribeRequest: {
             topic?: components["schemas"]["TopicFilter"];
-            /** @description Multiple topic filters separated by `,` (each trimmed, empty ones ignored; at least one). */
+            /** @description Multiple topic filters separated by `,` (each trimmed, empty ones ignored; at least one). With `topic`, at most the broker's `mqtt.max_topic_filters_per_subscribe` filters (100 by default), as for an MQTT SUBSCRIBE; more → 400. */
             topics?: string;
             clientid: components["schemas"]["ClientId"];
             qos?: components["schemas"]["Qos"];

@@ -47,12 +47,12 @@ describe('errors in the envelope', () => {
 
   test('node ids are integers ≥ 1 → 400 otherwise', async () => {
     assertError(await http(relay, 'GET', '/api/v2/brokers/0'), 400, /path parameter 'node' must be >= 1/);
-    assertError(await http(relay, 'GET', '/api/v2/nodes/x'), 400, /path parameter 'node' must be integer/);
+    assertError(await http(relay, 'GET', '/api/v2/nodes/x'), 400, /path parameter 'node' must be a decimal integer/);
     assertError(await http(relay, 'GET', '/api/v2/nodes/99999999999'), 400, /path parameter 'node'/);
   });
 
   test('bad query value types → 400 naming the parameter', async () => {
-    assertError(await http(relay, 'GET', '/api/v2/clients?connected=maybe'), 400, /query parameter 'connected' must be boolean/);
+    assertError(await http(relay, 'GET', '/api/v2/clients?connected=maybe'), 400, /query parameter 'connected' must be 'true' or 'false'/);
     assertError(await http(relay, 'GET', '/api/v2/clients?proto_ver=6'), 400, /query parameter 'proto_ver' must be one of 3, 4, 5/);
     assertError(await http(relay, 'GET', '/api/v2/subscriptions?qos=3'), 400, /query parameter 'qos'/);
   });
@@ -91,7 +91,7 @@ describe('errors in the envelope', () => {
 
   test('/stats/sum, /metrics/sum, /metrics/prometheus(/sum) are static paths, never a node id', () => {
     // Routing is checked on the compiled router itself, independently of the handlers.
-    return createBackend(SPEC_PATH, handlers, () => undefined).then(({ router }) => {
+    return createBackend(SPEC_PATH, handlers).then(({ router }) => {
       const id = (p: string) => router.match('GET', `/api/v2${p}`).operation?.operationId;
       assert.equal(id('/stats/sum'), 'get_stats_sum');
       assert.equal(id('/stats/2'), 'get_stats');

@@ -1,5 +1,6 @@
 // relaymq as a child process, the way an operator runs it: `relaymq --config FILE`.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer, type AddressInfo } from 'node:net';
 import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,11 +14,20 @@ export interface RelayProcess {
   api: (path: string, init?: RequestInit) => Promise<any>;
 }
 
-/** A config folder with ephemeral ports and the given data directory; returns the config path. */
-export function processConfig(dataDir: string, extra = ''): string {
+/** A port free on 127.0.0.1 right now (for a broker that must come back on the same port). */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((r) => server.close(r));
+  return port;
+}
+
+/** A config folder with ephemeral ports (or the given MQTT port) and the data directory; returns the config path. */
+export function processConfig(dataDir: string, extra = '', mqttPort = 0): string {
   const dir = mkdtempSync(join(tmpdir(), 'relaymq-proc-'));
   mkdirSync(join(dir, 'plugins'));
-  writeFileSync(join(dir, 'relaymq.toml'), `[listener.tcp]\naddr = "127.0.0.1:0"\n[listener.ws]\naddr = "127.0.0.1:0"\n` +
+  writeFileSync(join(dir, 'relaymq.toml'), `[listener.tcp]\naddr = "127.0.0.1:${mqttPort}"\n[listener.ws]\naddr = "127.0.0.1:0"\n` +
     `[persistence]\ntype = "level"\ndata_dir = "${dataDir}"\n${extra}`);
   writeFileSync(join(dir, 'plugins', 'rmqtt-http-api.toml'), 'http_laddr = "127.0.0.1:0"\n');
   return join(dir, 'relaymq.toml');

@@ -19,8 +19,14 @@ function defineError<A extends unknown[]>(name: string, status: number, format: 
 }
 
 export const InvalidRequest = defineError('InvalidRequest', 400, (reason: string) => reason);
+export const MalformedRequest = defineError('MalformedRequest', 400, (reason: string) => `malformed HTTP request: ${reason}`);
 export const MalformedJson = defineError('MalformedJson', 400, (reason: string) => `request body is not valid JSON: ${reason}`);
 export const Unauthorized = defineError('Unauthorized', 401, () => 'missing or invalid bearer token');
+export const LoopbackOnly = defineError('LoopbackOnly', 401, () =>
+  'no http_bearer_token is configured, so the API answers only clients on this machine; set http_bearer_token in '
+  + 'etc/plugins/rmqtt-http-api.toml (or RELAYMQ_HTTP_BEARER_TOKEN) and send it as "Authorization: Bearer <token>"');
+export const RequestTimeout = defineError('RequestTimeout', 408, () => 'the request was not received in time');
+export const HeadersTooLarge = defineError('HeadersTooLarge', 431, (limit: number) => `request headers exceed ${limit} bytes`);
 export const RouteNotFound = defineError('RouteNotFound', 404, (path: string) => `no endpoint at '${path}'`);
 export const NodeNotFound = defineError('NodeNotFound', 404, (node: number) => `node '${node}' not found`);
 export const ClientNotFound = defineError('ClientNotFound', 404, (clientid: string) => `client '${clientid}' not found`);

@@ -48,6 +48,8 @@ export const publish: Handler<'publish'> = async (req, ctx) => {
 
 export const subscribe: Handler<'subscribe'> = async (req, ctx) => {
   const filters = topicList(req.body);
+  const max = ctx.maxTopicFiltersPerSubscribe;
+  if (filters.length > max) throw new InvalidRequest(`at most ${max} topic filters per subscribe (mqtt.max_topic_filters_per_subscribe); got ${filters.length}`);
   const result = await firstFromNodes(ctx, (node) => node.subscribe(req.body.clientid, filters, (req.body.qos ?? 0) as Qos));
   if (!result) throw new ClientNotFound(req.body.clientid);
   return result;

@@ -2,12 +2,18 @@
 // RegExp per path template on every request. This module replaces its router's lookups by
 // tables built once at startup: a Map for static paths, precompiled patterns for templated
 // ones. Semantics stay openapi-backend's: static paths win over templates, a path that exists
-// with another method is a 405. It also URL-decodes path parameters (`/routes/foo%2F1` → `foo/1`),
-// which openapi-backend leaves encoded.
+// with another method is a 405.
+//
+// Parameters are read strictly, here, once: a path parameter is percent-decoded exactly once
+// (`/clients/pct%2541x` is client `pct%41x`; a malformed escape is a 400), and an integer or
+// boolean parameter must be written canonically (`10`, `true`): `0x2`, `1e0`, `1.0` or `yes`
+// are 400s, where Ajv's type coercion would have read them as numbers.
 import type { OpenAPIBackend, Operation, Request } from 'openapi-backend';
+import { InvalidRequest } from './errors.ts';
 
 interface Template {
   pattern: RegExp;
+  names: string[];
   specificity: number;
   byMethod: Map<string, Operation>;
 }
@@ -18,23 +24,35 @@ export interface RouteMatch {
   allowed: string[];
 }
 
+type ScalarType = 'integer' | 'boolean';
+const CANONICAL: Record<ScalarType, RegExp> = { integer: /^-?(0|[1-9][0-9]*)$/, boolean: /^(true|false)$/ };
+
 export class CompiledRouter {
   private readonly statics = new Map<string, Map<string, Operation>>();
   private readonly templates: Template[] = [];
   private readonly byId = new Map<string, Operation>();
+  /** Integer and boolean parameters of each operation, by where they are ('path'/'query') and name. */
+  private readonly scalars = new Map<Operation, Map<string, ScalarType>>();
 
   constructor(private readonly api: OpenAPIBackend, private readonly apiRoot: string) {
     const operations = api.router.getOperations();
     for (const op of operations) {
       this.byId.set(op.operationId!, op);
+      this.scalars.set(op, scalarParameters(op));
       if (!op.path.includes('{')) {
         if (!this.statics.has(op.path)) this.statics.set(op.path, new Map());
         this.statics.get(op.path)!.set(op.method, op);
         continue;
       }
-      let t = this.templates.find((x) => x.pattern.source === templateSource(op.path));
+      const source = templateSource(op.path);
+      let t = this.templates.find((x) => x.pattern.source === source);
       if (!t) {
-        t = { pattern: new RegExp(templateSource(op.path)), specificity: op.path.replace(/\{[^}]+\}/g, '').length, byMethod: new Map() };
+        t = {
+          pattern: new RegExp(source),
+          names: [...op.path.matchAll(/\{([^}]+)\}/g)].map((m) => m[1]),
+          specificity: op.path.replace(/\{[^}]+\}/g, '').length,
+          byMethod: new Map(),
+        };
         this.templates.push(t);
       }
       t.byMethod.set(op.method, op);
@@ -52,15 +70,17 @@ export class CompiledRouter {
     }) as typeof router.matchOperation;
     const parse = router.parseRequest.bind(router);
     router.parseRequest = ((req: Request & { params?: Record<string, unknown> }, operation?: Operation) => {
-      const parsed = parse(req, operation);
+      // Without the operation openapi-backend leaves path parameters alone (it would decode them).
+      const parsed = parse(req, undefined);
       if (req.params) {
-        // A request re-parsed after validation carries the coerced (and already decoded)
-        // params; openapi-backend would re-derive them from the path as strings.
+        // A request re-parsed after validation carries the coerced (and already decoded) params.
         parsed.params = req.params as typeof parsed.params;
         return parsed;
       }
-      for (const [k, v] of Object.entries(parsed.params)) {
-        if (typeof v === 'string') parsed.params[k] = safeDecode(v);
+      if (operation) {
+        parsed.params = this.pathParams(operation, req.path);
+        this.checkScalars(operation, 'path', parsed.params as Record<string, unknown>);
+        this.checkScalars(operation, 'query', parsed.query as Record<string, unknown>);
       }
       return parsed;
     }) as typeof router.parseRequest;
@@ -87,18 +107,46 @@ export class CompiledRouter {
     }
     return { allowed: [...allowed].map((x) => x.toUpperCase()) };
   }
+
+  /** The operation's path parameters, each percent-decoded once; a malformed escape is a 400. */
+  private pathParams(operation: Operation, fullPath: string): Record<string, string> {
+    const path = this.api.router.normalizePath(fullPath.split('?')[0]);
+    const t = this.templates.find((x) => x.byMethod.get(operation.method) === operation);
+    const m = t?.pattern.exec(path);
+    if (!t || !m) return {};
+    const out: Record<string, string> = {};
+    t.names.forEach((name, i) => {
+      try {
+        out[name] = decodeURIComponent(m[i + 1]);
+      } catch {
+        throw new InvalidRequest(`path parameter '${name}' has a malformed percent-escape`);
+      }
+    });
+    return out;
+  }
+
+  private checkScalars(operation: Operation, where: 'path' | 'query', values: Record<string, unknown>): void {
+    const types = this.scalars.get(operation)!;
+    for (const [name, value] of Object.entries(values)) {
+      const type = types.get(`${where}:${name}`);
+      if (type && typeof value === 'string' && !CANONICAL[type].test(value)) {
+        throw new InvalidRequest(`${where === 'path' ? 'path' : 'query'} parameter '${name}' must be ${type === 'integer' ? 'a decimal integer' : "'true' or 'false'"}`);
+      }
+    }
+  }
+}
+
+/** The integer and boolean parameters of an operation (openapi-backend has dereferenced them). */
+function scalarParameters(op: Operation): Map<string, ScalarType> {
+  const out = new Map<string, ScalarType>();
+  for (const p of (op.parameters ?? []) as { in?: string; name?: string; schema?: { type?: unknown } }[]) {
+    const type = p.schema?.type;
+    if ((type === 'integer' || type === 'boolean') && (p.in === 'path' || p.in === 'query')) out.set(`${p.in}:${p.name}`, type);
+  }
+  return out;
 }
 
 function templateSource(path: string): string {
   const escaped = path.split(/\{[^}]+\}/).map((s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
-  return `^${escaped.join('[^/]+')}$`;
-}
-
-/** decodeURIComponent that leaves a malformed escape as it is (validation then sees the raw text). */
-function safeDecode(s: string): string {
-  try {
-    return decodeURIComponent(s);
-  } catch {
-    return s;
-  }
+  return `^${escaped.join('([^/]+)')}$`;
 }

@@ -1,18 +1,28 @@
-// The HTTP listener of the management API (node:http). It reads and checks request bodies
-// (size, media type, JSON), hands requests to the backend, and writes every outcome — data or
-// error — in the {"code","msg","data"} envelope. A thrown non-ApiError is logged and becomes a
-// 500; the process keeps serving.
+// The HTTP listener of the management API (node:http). In this order, for every request: who may
+// ask (access.ts: the bearer token, or loopback only when none is configured — the body is not
+// read for a refused request), the route (404, 405), the parameters (strict: a repeated
+// parameter is a 400), the body (size, media type, JSON), then the handler. Every outcome — data
+// or error — is written in the {"code","msg","data"} envelope, also for requests Node cannot
+// parse (400), that are too slow (408) or whose headers are too large (431). A thrown error
+// that is not an ApiError is logged and becomes a 500; the process keeps serving.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { once } from 'node:events';
-import type { AddressInfo } from 'node:net';
-import { ApiError, InternalError, MalformedJson, MethodNotAllowed, PayloadTooLarge, RouteNotFound, ServiceUnavailable, UnsupportedMediaType } from './errors.ts';
-import { StoreUnavailable } from '../persistence/backend.ts';
+import type { AddressInfo, Socket } from 'node:net';
+import {
+  ApiError, HeadersTooLarge, InternalError, InvalidRequest, MalformedJson, MalformedRequest, MethodNotAllowed,
+  PayloadTooLarge, RequestTimeout, RouteNotFound, ServiceUnavailable, UnsupportedMediaType,
+} from './errors.ts';
+import { refuseAccess } from './access.ts';
 import type { ApiBackend, Reply } from './backend.ts';
 import type { ApiContext } from './types.ts';
 import { splitAddr } from '../broker/broker.ts';
+import { capConnections } from '../broker/connection-limits.ts';
+import { StoreUnavailable } from '../persistence/backend.ts';
 
 /** Largest accepted request body, in bytes (documented in the spec's info.description). */
 export const MAX_BODY_BYTES = 1024 * 1024;
+/** Largest accepted request headers, in bytes (431 beyond). */
+export const MAX_HEADER_BYTES = 16 * 1024;
 
 export interface HttpApi {
   server: Server;
@@ -21,10 +31,22 @@ export interface HttpApi {
   close(graceful?: boolean): Promise<void>;
 }
 
-export async function startHttpApi(backend: ApiBackend, ctx: ApiContext, laddr: string): Promise<HttpApi> {
+export interface ListenerOptions {
+  laddr: string;
+  maxConnections: number;
+  /** The headers must arrive within this time, the whole request within the other (408 otherwise). */
+  headersTimeoutMs: number;
+  requestTimeoutMs: number;
+}
+
+export async function startHttpApi(backend: ApiBackend, ctx: ApiContext, opts: ListenerOptions): Promise<HttpApi> {
   // http_request_log is an explicit request for these lines, whatever the global log level.
   const requestLog = ctx.log.child({ component: 'http' }, { level: 'info' });
-  const server = createServer((req, res) => {
+  const server = createServer({
+    headersTimeout: opts.headersTimeoutMs, requestTimeout: opts.requestTimeoutMs, maxHeaderSize: MAX_HEADER_BYTES,
+    // Node checks both timeouts at this interval: keep it below them.
+    connectionsCheckingInterval: Math.min(1000, opts.headersTimeoutMs / 2),
+  }, (req, res) => {
     const started = process.hrtime.bigint();
     handle(backend, ctx, req, res).finally(() => {
       if (ctx.settings().http_request_log) {
@@ -33,8 +55,9 @@ export async function startHttpApi(backend: ApiBackend, ctx: ApiContext, laddr: 
       }
     });
   });
-  server.on('clientError', (_err, socket) => socket.destroy());
-  const { host, port } = splitAddr(laddr);
+  capConnections(server, opts.maxConnections, 'http-api', ctx.log);
+  server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => answerUnparsable(err, socket));
+  const { host, port } = splitAddr(opts.laddr);
   server.listen(port, host);
   await once(server, 'listening');
   return {
@@ -50,6 +73,11 @@ export async function startHttpApi(backend: ApiBackend, ctx: ApiContext, laddr: 
 
 async function handle(backend: ApiBackend, ctx: ApiContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
   try {
+    const refusal = refuseAccess(req.headers.authorization, ctx.bearerToken(), req.socket.remoteAddress);
+    if (refusal) {
+      res.setHeader('Connection', 'close'); // the body, if any, is not read
+      throw refusal;
+    }
     const url = new URL(req.url ?? '/', 'http://relaymq');
     const method = req.method ?? 'GET';
     const match = backend.router.match(method, url.pathname);
@@ -61,18 +89,45 @@ async function handle(backend: ApiBackend, ctx: ApiContext, req: IncomingMessage
       }
       throw new RouteNotFound(url.pathname);
     }
+    const query = singleValued(url.searchParams);
     let body: unknown;
     if (match.operation.requestBody) body = await readJsonBody(req, res);
     else req.resume();
     const reply = await backend.api.handleRequest({
-      method, path: url.pathname, query: Object.fromEntries(url.searchParams), headers: req.headers as Record<string, string>, body,
+      method, path: url.pathname, query, headers: req.headers as Record<string, string>, body,
     }, ctx) as Reply;
     send(res, reply.status, reply.text ? String(reply.data) : envelope(0, '', reply.data), reply.text);
   } catch (e) {
+    // The client went away (mid-upload): nobody to answer, nothing to log.
+    if (!(e instanceof ApiError) && (req.socket.destroyed || (e as NodeJS.ErrnoException).code === 'ECONNRESET')) return;
     const err = e instanceof ApiError ? e : e instanceof StoreUnavailable ? new ServiceUnavailable(e.message) : new InternalError();
     if (err instanceof InternalError) ctx.log.error({ err: e, url: req.url }, 'unhandled error in API handler');
     send(res, err.status, envelope(err.status, err.message, null), false);
   }
+}
+
+/** The query as one value per name; a parameter given twice is ambiguous, so a 400. */
+function singleValued(params: URLSearchParams): Record<string, string> {
+  const out: Record<string, string> = Object.create(null);
+  for (const [k, v] of params) {
+    if (Object.hasOwn(out, k)) throw new InvalidRequest(`query parameter '${k}' is given more than once`);
+    out[k] = v;
+  }
+  return out;
+}
+
+/** A request Node could not parse, or one too slow or too large: an envelope, then the connection closes. */
+function answerUnparsable(err: NodeJS.ErrnoException, socket: Socket): void {
+  if (err.code === 'ECONNRESET' || !socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const error = err.code === 'HPE_HEADER_OVERFLOW' ? new HeadersTooLarge(MAX_HEADER_BYTES)
+    : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? new RequestTimeout()
+      : new MalformedRequest((err as { reason?: string }).reason ?? err.message);
+  const payload = envelope(error.status, error.message, null);
+  const reason = { 400: 'Bad Request', 408: 'Request Timeout', 431: 'Request Header Fields Too Large' }[error.status] ?? 'Error';
+  socket.end(`HTTP/1.1 ${error.status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(payload)}\r\nConnection: close\r\n\r\n${payload}`);
 }
 
 function envelope(code: number, msg: string, data: unknown): string {

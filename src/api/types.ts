@@ -28,6 +28,10 @@ export interface ApiRequest<K extends OperationId> {
 export interface ApiContext {
   cluster: Cluster;
   settings: () => HttpApiConfig;
+  /** The bearer token every request must carry; undefined: none (then loopback clients only). */
+  bearerToken: () => string | undefined;
+  /** Filters one subscribe request may carry (the broker's `mqtt.max_topic_filters_per_subscribe`). */
+  maxTopicFiltersPerSubscribe: number;
   log: Logger;
   /** The endpoint list derived from the spec, for GET /api/v2. */
   endpoints: components['schemas']['ApiEndpoint'][];

@@ -8,6 +8,12 @@ import type { IncomingMessage } from 'node:http';
 import { WebSocketServer, createWebSocketStream } from 'ws';
 import type { BrokerConfig } from '../config/load.ts';
 import type { Logger } from '../util/log.ts';
+import { capConnections, type ConnectionCaps } from './connection-limits.ts';
+
+/** A WebSocket frame may carry one MQTT packet of max_packet_size, plus framing slack. */
+const WS_FRAME_SLACK = 1024;
+/** A WebSocket upgrade request must be complete within this time. */
+const WS_HANDSHAKE_TIMEOUT_MS = 10_000;
 
 export interface MqttListeners {
   tcp?: TcpServer;
@@ -26,6 +32,8 @@ export async function createBroker(cfg: BrokerConfig, log: Logger, hookOptions: 
     id: cfg.node.name,
     maxClientsIdLength: cfg.mqtt.max_clientid_len,
     keepaliveLimit: cfg.mqtt.max_keepalive,
+    // Enforced while parsing, from the fixed header on, before CONNECT too; advertised in MQTT 5 CONNACKs.
+    maximumPacketSize: cfg.mqtt.max_packet_size,
     // relaymq routes shared subscriptions itself (shared-subscriptions.ts): say so [MQTT-3.2.2-13].
     connackProperties: (_client: unknown, properties: { sharedSubscriptionAvailable?: boolean }) => {
       properties.sharedSubscriptionAvailable = true;
@@ -41,11 +49,12 @@ export async function createBroker(cfg: BrokerConfig, log: Logger, hookOptions: 
 export type ConnectionHandler = (conn: Connection, req?: IncomingMessage) => void;
 
 /** Starts the configured listeners; resolves once every one is bound. */
-export async function startListeners(handle: ConnectionHandler, cfg: BrokerConfig, log: Logger): Promise<MqttListeners> {
+export async function startListeners(handle: ConnectionHandler, cfg: BrokerConfig, caps: ConnectionCaps, log: Logger): Promise<MqttListeners> {
   const out: MqttListeners = {};
   if (cfg.listener.tcp.enable) {
     const { host, port } = splitAddr(cfg.listener.tcp.addr);
     const tcp = createTcpServer((socket) => handle(socket));
+    capConnections(tcp, caps.tcp, 'tcp', log);
     tcp.listen(port, host);
     await once(tcp, 'listening');
     out.tcp = tcp;
@@ -53,8 +62,9 @@ export async function startListeners(handle: ConnectionHandler, cfg: BrokerConfi
   }
   if (cfg.listener.ws.enable) {
     const { host, port } = splitAddr(cfg.listener.ws.addr);
-    const http = createHttpServer((_req, res) => { res.writeHead(404).end(); });
-    const wss = new WebSocketServer({ server: http, path: cfg.listener.ws.path });
+    const http = createHttpServer({ headersTimeout: WS_HANDSHAKE_TIMEOUT_MS, requestTimeout: WS_HANDSHAKE_TIMEOUT_MS }, (_req, res) => { res.writeHead(404).end(); });
+    capConnections(http, caps.ws, 'ws', log);
+    const wss = new WebSocketServer({ server: http, path: cfg.listener.ws.path, maxPayload: cfg.mqtt.max_packet_size + WS_FRAME_SLACK });
     wss.on('connection', (ws, req) => {
       const stream = createWebSocketStream(ws);
       stream.on('error', () => stream.destroy());

@@ -15,8 +15,8 @@ export class ConfigError extends Error {
 export interface BrokerConfig {
   node: { id: number; name: string };
   listener: {
-    tcp: { enable: boolean; addr: string };
-    ws: { enable: boolean; addr: string; path: string };
+    tcp: { enable: boolean; addr: string; max_connections: number };
+    ws: { enable: boolean; addr: string; path: string; max_connections: number };
   };
   mqtt: {
     max_inflight: number;
@@ -26,6 +26,8 @@ export interface BrokerConfig {
     max_clientid_len: number;
     max_keepalive: number;
     shared_subscription_strategy: 'round_robin' | 'random';
+    max_packet_size: number;
+    max_topic_filters_per_subscribe: number;
   };
   persistence: { type: 'level' | 'memory'; data_dir: string; sync: boolean; repair: boolean };
   plugins: { dir: string; default_startups: string[] };

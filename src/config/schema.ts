@@ -24,6 +24,7 @@ export const brokerConfigSchema = {
           properties: {
             enable: { type: 'boolean', default: true },
             addr: { ...listenAddr, default: '0.0.0.0:1883' },
+            max_connections: { type: 'integer', minimum: 1, default: 10000 },
           },
         },
         ws: {
@@ -32,6 +33,7 @@ export const brokerConfigSchema = {
             enable: { type: 'boolean', default: true },
             addr: { ...listenAddr, default: '0.0.0.0:8080' },
             path: { type: 'string', pattern: '^/', default: '/mqtt' },
+            max_connections: { type: 'integer', minimum: 1, default: 5000 },
           },
         },
       },
@@ -46,6 +48,8 @@ export const brokerConfigSchema = {
         max_clientid_len: { type: 'integer', minimum: 1, maximum: 65535, default: 65535 },
         max_keepalive: { type: 'integer', minimum: 0, maximum: 65535, default: 0 },
         shared_subscription_strategy: { enum: ['round_robin', 'random'], default: 'round_robin' },
+        max_packet_size: { type: 'integer', minimum: 64, maximum: 268435455, default: 1048576 },
+        max_topic_filters_per_subscribe: { type: 'integer', minimum: 1, maximum: 65535, default: 100 },
       },
     },
     persistence: {

@@ -3,9 +3,13 @@
 // %c client id, %a IP address, %P password, %r protocol version, %t topic, %A access
 // (1 subscribe, 2 publish). The answer: 2xx with JSON {"result": "allow"|"deny"|"ignore",
 // "is_superuser": bool} or a plain-text result (any other 2xx body = allow); 4xx = deny;
-// 5xx, timeout or no answer = `on_error` ("deny" or "ignore"). Never hangs: every request
-// has `timeout`. Answers are cached for `cache_ttl`; a superuser skips publish/subscribe checks.
+// 5xx, a redirect, timeout or no answer = `on_error` ("deny" or "ignore"). Never hangs: every
+// request has `timeout`; redirects are not followed (the service's answer, not another host's,
+// decides). Answers are cached for `cache_ttl` in an LRU of at most `cache_max_entries` — never
+// the `on_error` fallback, so a recovered service is asked again at once. A superuser skips
+// publish/subscribe checks.
 import type { Client } from 'aedes';
+import { LRUCache } from 'lru-cache';
 import { definePlugin } from '../plugin.ts';
 import { duration } from '../../config/schema.ts';
 import { parseDurationMs } from '../../util/time.ts';
@@ -23,6 +27,7 @@ interface RequestSpec {
 interface AuthHttpConfig {
   timeout: string;
   cache_ttl: string;
+  cache_max_entries: number;
   on_error: 'deny' | 'ignore';
   auth_req: RequestSpec;
   acl_req?: RequestSpec;
@@ -43,7 +48,7 @@ const requestSchema = {
   },
 };
 
-interface Answer { verdict: Verdict; superuser: boolean }
+interface Answer { verdict: Verdict; superuser: boolean; fromError?: boolean }
 
 export default definePlugin<AuthHttpConfig>({
   name: 'rmqtt-auth-http',
@@ -57,6 +62,7 @@ export default definePlugin<AuthHttpConfig>({
     properties: {
       timeout: { ...duration, default: '5s' },
       cache_ttl: { ...duration, default: '60s' },
+      cache_max_entries: { type: 'integer', minimum: 1, maximum: 10_000_000, default: 10000 },
       on_error: { enum: ['deny', 'ignore'], default: 'deny' },
       auth_req: requestSchema,
       acl_req: requestSchema,
@@ -65,7 +71,7 @@ export default definePlugin<AuthHttpConfig>({
   create(ctx) {
     let config: AuthHttpConfig;
     let off: (() => void)[] = [];
-    const cache = new Map<string, { answer: Answer; until: number }>();
+    let cache: LRUCache<string, Answer> | undefined;
     const superusers = new WeakSet<Client>();
     const figures = { requests: 0, allowed: 0, denied: 0, ignored: 0, errors: 0, cached: 0 };
 
@@ -73,11 +79,10 @@ export default definePlugin<AuthHttpConfig>({
       const fill = (t: string) => t.replace(/%[ucaPrtA]/g, (m) => vars[m] ?? '');
       const params = Object.fromEntries(Object.entries(spec.params).map(([k, v]) => [k, fill(v)]));
       const key = `${spec.method} ${spec.url} ${JSON.stringify(params)}`;
-      const hit = cache.get(key);
-      if (hit && hit.until > Date.now()) { figures.cached++; return hit.answer; }
+      const hit = cache?.get(key);
+      if (hit) { figures.cached++; return hit; }
       const answer = await send(spec, params);
-      const ttl = parseDurationMs(config.cache_ttl);
-      if (ttl > 0 && answer.verdict !== 'ignore') cache.set(key, { answer, until: Date.now() + ttl });
+      if (cache && answer.verdict !== 'ignore' && !answer.fromError) cache.set(key, answer);
       figures[answer.verdict === 'allow' ? 'allowed' : answer.verdict === 'deny' ? 'denied' : 'ignored']++;
       return answer;
     }
@@ -85,7 +90,10 @@ export default definePlugin<AuthHttpConfig>({
     async function send(spec: RequestSpec, params: Record<string, string>): Promise<Answer> {
       figures.requests++;
       const url = new URL(spec.url);
-      const init: RequestInit = { method: spec.method, headers: { ...spec.headers }, signal: AbortSignal.timeout(Math.max(1, parseDurationMs(config.timeout))) };
+      const init: RequestInit = {
+        method: spec.method, headers: { ...spec.headers }, redirect: 'manual',
+        signal: AbortSignal.timeout(Math.max(1, parseDurationMs(config.timeout))),
+      };
       if (spec.method === 'GET') for (const [k, v] of Object.entries(params)) url.searchParams.set(k, v);
       else if (spec.body === 'json') { init.body = JSON.stringify(params); (init.headers as Record<string, string>)['content-type'] = 'application/json'; }
       else init.body = new URLSearchParams(params);
@@ -93,12 +101,13 @@ export default definePlugin<AuthHttpConfig>({
         const res = await fetch(url, init);
         const text = await res.text();
         if (res.status >= 500) throw new Error(`HTTP ${res.status}`);
+        if (res.status >= 300 && res.status < 400) throw new Error(`HTTP ${res.status}: redirects are not followed`);
         if (res.status >= 400) return { verdict: 'deny', superuser: false };
         return parseAnswer(text);
       } catch (e) {
         figures.errors++;
         ctx.log.warn({ err: (e as Error).message, url: spec.url }, 'rmqtt-auth-http: auth service unavailable');
-        return { verdict: config.on_error, superuser: false };
+        return { verdict: config.on_error, superuser: false, fromError: true };
       }
     }
 
@@ -110,6 +119,7 @@ export default definePlugin<AuthHttpConfig>({
     return {
       async start(c) {
         config = c;
+        cache = newCache(c);
         off = [
           ctx.hooks.add('authenticate', async (client, username, password) => {
             const answer = await ask(config.auth_req, { ...vars(client), '%u': username ?? '', '%P': password?.toString() ?? '' });
@@ -130,17 +140,23 @@ export default definePlugin<AuthHttpConfig>({
       async stop() {
         for (const f of off) f();
         off = [];
-        cache.clear();
+        cache = undefined;
         return true;
       },
       async reload(c) {
         config = c;
-        cache.clear();
+        cache = newCache(c);
       },
-      attrs: () => ({ ...figures, cache_size: cache.size }),
+      attrs: () => ({ ...figures, cache_size: cache?.size ?? 0 }),
     };
   },
 });
+
+/** The answer cache, or none when `cache_ttl` is 0. */
+function newCache(c: AuthHttpConfig): LRUCache<string, Answer> | undefined {
+  const ttl = parseDurationMs(c.cache_ttl);
+  return ttl > 0 ? new LRUCache<string, Answer>({ max: c.cache_max_entries, ttl }) : undefined;
+}
 
 function parseAnswer(text: string): Answer {
   const plain = text.trim().toLowerCase();

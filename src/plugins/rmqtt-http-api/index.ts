@@ -2,10 +2,12 @@
 // http_bearer_token, http_request_log and message_expiry_interval at once (handlers read the
 // settings per request) and rebinds the listener when http_laddr changes. Like RMQTT's, it
 // cannot be unloaded through itself: stop() answers false and the API keeps serving.
+// RELAYMQ_HTTP_BEARER_TOKEN, when set, is the token whatever the file says (for containers).
 import { definePlugin } from '../plugin.ts';
 import { listenAddr, duration } from '../../config/schema.ts';
 import { createBackend, type ApiBackend } from '../../api/backend.ts';
-import { startHttpApi, type HttpApi } from '../../api/server.ts';
+import { startHttpApi, type HttpApi, type ListenerOptions } from '../../api/server.ts';
+import { parseDurationMs } from '../../util/time.ts';
 import { handlers } from '../../api/handlers.ts';
 import { SPEC_PATH } from '../../api/spec.ts';
 
@@ -16,6 +18,11 @@ export interface HttpApiConfig {
   http_request_log: boolean;
   http_bearer_token?: string;
   message_expiry_interval: string;
+  /** Connections the API accepts at once (more are refused and logged). */
+  max_connections: number;
+  /** A request's headers must arrive within this (408 after), and the whole request within the other. */
+  http_headers_timeout: string;
+  http_request_timeout: string;
 }
 
 export default definePlugin<HttpApiConfig>({
@@ -33,18 +40,25 @@ export default definePlugin<HttpApiConfig>({
       http_request_log: { type: 'boolean', default: false },
       http_bearer_token: { type: 'string', minLength: 1 },
       message_expiry_interval: { ...duration, default: '5m' },
+      max_connections: { type: 'integer', minimum: 1, maximum: 65535, default: 256 },
+      http_headers_timeout: { ...duration, default: '10s' },
+      http_request_timeout: { ...duration, default: '30s' },
     },
   },
   create(ctx) {
     let settings: HttpApiConfig;
     let backend: ApiBackend | undefined;
     let http: HttpApi | undefined;
-    const apiContext = () => ({ cluster: ctx.cluster, settings: () => settings, log: ctx.log, endpoints: backend!.endpoints });
+    const apiContext = () => ({
+      cluster: ctx.cluster, settings: () => settings, log: ctx.log, endpoints: backend!.endpoints,
+      bearerToken: () => process.env.RELAYMQ_HTTP_BEARER_TOKEN || settings.http_bearer_token,
+      maxTopicFiltersPerSubscribe: ctx.config.broker.mqtt.max_topic_filters_per_subscribe,
+    });
     return {
       async start(config) {
         settings = config;
-        backend ??= await createBackend(SPEC_PATH, handlers, () => settings.http_bearer_token);
-        http = await startHttpApi(backend, apiContext(), config.http_laddr);
+        backend ??= await createBackend(SPEC_PATH, handlers);
+        http = await startHttpApi(backend, apiContext(), listenerOptions(config));
         ctx.services.http = http;
       },
       async stop() {
@@ -53,7 +67,7 @@ export default definePlugin<HttpApiConfig>({
       async reload(config) {
         const previous = http!;
         if (config.http_laddr !== settings.http_laddr) {
-          http = await startHttpApi(backend!, apiContext(), config.http_laddr); // fails → old listener stays
+          http = await startHttpApi(backend!, apiContext(), listenerOptions(config)); // fails → old listener stays
           ctx.services.http = http;
           // Let the reload request that is being answered on the old listener finish.
           setImmediate(() => void previous.close(true));
@@ -66,3 +80,10 @@ export default definePlugin<HttpApiConfig>({
     };
   },
 });
+
+function listenerOptions(c: HttpApiConfig): ListenerOptions {
+  return {
+    laddr: c.http_laddr, maxConnections: c.max_connections,
+    headersTimeoutMs: parseDurationMs(c.http_headers_timeout), requestTimeoutMs: parseDurationMs(c.http_request_timeout),
+  };
+}

@@ -1,6 +1,7 @@
-// rmqtt-web-hook: POSTs broker events as JSON to HTTP endpoints. Events are queued (bounded:
-// a full queue drops its oldest event, counted in attrs) and sent by at most `concurrency`
-// requests at a time, each retried with exponential backoff; the broker never waits.
+// rmqtt-web-hook: POSTs broker events as JSON to HTTP endpoints. Events are queued — bounded in
+// events (`queue_capacity`) and in bytes (`queue_max_bytes`), retries included: a full queue
+// drops its oldest event, counted in attrs — and sent by at most `concurrency` requests at a
+// time, each retried with exponential backoff; the broker never waits.
 // Each rule picks an event, optionally topic filters (for client_(un)subscribe,
 // session_(un)subscribed and message_* events) and its own URLs.
 import { definePlugin } from '../plugin.ts';
@@ -8,6 +9,7 @@ import { duration } from '../../config/schema.ts';
 import { parseDurationMs, formatDateTime } from '../../util/time.ts';
 import { topicMatches } from '../../broker/topics.ts';
 import type { BrokerEvents, MessageInfo } from '../../broker/hooks.ts';
+import { JobQueue } from './queue.ts';
 
 /** Web-hook event name → the broker event it reports. */
 const EVENTS = {
@@ -33,13 +35,14 @@ interface WebHookConfig {
   urls: string[];
   rules: Rule[];
   queue_capacity: number;
+  queue_max_bytes: number;
   concurrency: number;
   retries: number;
   retry_backoff: string;
   timeout: string;
 }
 
-interface Job { urls: string[]; body: string; attempt: number }
+interface Job { urls: string[]; body: string; bytes: number; attempt: number }
 
 export default definePlugin<WebHookConfig>({
   name: 'rmqtt-web-hook',
@@ -64,6 +67,7 @@ export default definePlugin<WebHookConfig>({
         },
       },
       queue_capacity: { type: 'integer', minimum: 1, default: 100000 },
+      queue_max_bytes: { type: 'integer', minimum: 1024, default: 64 * 1024 * 1024 },
       concurrency: { type: 'integer', minimum: 1, maximum: 1024, default: 8 },
       retries: { type: 'integer', minimum: 0, maximum: 20, default: 3 },
       retry_backoff: { ...duration, default: '500ms' },
@@ -73,28 +77,26 @@ export default definePlugin<WebHookConfig>({
   create(ctx) {
     let config: WebHookConfig;
     let off: (() => void)[] = [];
-    let queue: Job[] = [];
     let running = 0;
     let stopped = true;
-    const figures = { queued: 0, sent: 0, failed: 0, retried: 0, dropped: 0 };
+    const figures = { queued: 0, queued_bytes: 0, sent: 0, failed: 0, retried: 0, dropped: 0 };
     const nodeId = ctx.config.broker.node.id;
+    const queue = new JobQueue<Job>({ maxJobs: 1, maxBytes: 1 }, () => { figures.dropped++; }, () => pump());
 
-    function enqueue(job: Job): void {
-      if (queue.length >= config.queue_capacity) {
-        queue.shift();
-        figures.dropped++;
-      }
-      queue.push(job);
+    function enqueue(job: Job, delayMs = 0): void {
+      queue.push(job, delayMs);
       pump();
     }
 
     function pump(): void {
-      while (!stopped && running < config.concurrency && queue.length > 0) {
-        const job = queue.shift()!;
+      while (!stopped && running < config.concurrency) {
+        const job = queue.take();
+        if (!job) break;
         running++;
         deliver(job).finally(() => { running--; pump(); });
       }
-      figures.queued = queue.length;
+      figures.queued = queue.size;
+      figures.queued_bytes = queue.bytes;
     }
 
     async function deliver(job: Job): Promise<void> {
@@ -116,7 +118,7 @@ export default definePlugin<WebHookConfig>({
       if (job.attempt >= config.retries) { figures.failed += failedUrls.length; return; }
       figures.retried++;
       const backoff = parseDurationMs(config.retry_backoff);
-      setTimeout(() => enqueue({ ...job, urls: failedUrls, attempt: job.attempt + 1 }), backoff * 2 ** job.attempt).unref();
+      enqueue({ ...job, urls: failedUrls, attempt: job.attempt + 1 }, backoff * 2 ** job.attempt);
     }
 
     function listen(): void {
@@ -126,7 +128,8 @@ export default definePlugin<WebHookConfig>({
         off.push(ctx.hooks.on(EVENTS[rule.event], (e: BrokerEvents[keyof BrokerEvents]) => {
           const topic = topicOf(e);
           if (rule.topics && (topic === undefined || !rule.topics.some((f) => topicMatches(f, topic)))) return;
-          enqueue({ urls, attempt: 0, body: JSON.stringify({ action: rule.event, node: nodeId, time: formatDateTime(Date.now()), ts: Date.now(), ...payloadOf(e) }) });
+          const body = JSON.stringify({ action: rule.event, node: nodeId, time: formatDateTime(Date.now()), ts: Date.now(), ...payloadOf(e) });
+          enqueue({ urls, attempt: 0, body, bytes: Buffer.byteLength(body) });
         }));
       }
     }
@@ -134,6 +137,7 @@ export default definePlugin<WebHookConfig>({
     return {
       async start(c) {
         config = c;
+        queue.setLimits({ maxJobs: c.queue_capacity, maxBytes: c.queue_max_bytes });
         stopped = false;
         listen();
       },
@@ -141,14 +145,16 @@ export default definePlugin<WebHookConfig>({
         for (const f of off) f();
         off = [];
         stopped = true;
-        queue = [];
+        queue.clear();
         figures.queued = 0;
+        figures.queued_bytes = 0;
         return true;
       },
       async reload(c) {
         for (const f of off) f();
         off = [];
         config = c;
+        queue.setLimits({ maxJobs: c.queue_capacity, maxBytes: c.queue_max_bytes });
         listen();
         pump();
       },
