@@ -110,6 +110,7 @@ export async function startRelayMQ(config: Config, log: Logger = createLogger(co
       // The observer reports a PUBACK's message before flow control releases it; the tracker
       // turns shared filters into their internal form before Aedes sees the SUBSCRIBE.
       inbound: [observer.inbound, tracker.inbound, flow.inbound],
+      closed: [tracker.closed],
       // The observer tags retained messages sent on subscribe, then flow control windows them.
       deliver: [observer.stage, flow.stage],
     });

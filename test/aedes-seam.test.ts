@@ -14,7 +14,7 @@ import { waitFor, startTestRelay, connectClient, getData } from './helpers.ts';
 async function withSeam(order: Partial<SeamOrder>, run: (ctx: { broker: Aedes; seam: AedesSeam; port: number }) => Promise<void>, opts: Partial<AedesOptions> = {}) {
   const broker = await Aedes.createBroker({ persistence: new MqttStore(new MemoryBackend()), ...opts } as AedesOptions);
   const seam = new AedesSeam(broker, pino({ level: 'silent' }));
-  seam.install({ publish: [], refused: [], inbound: [], deliver: [], ...order });
+  seam.install({ publish: [], refused: [], inbound: [], closed: [], deliver: [], ...order });
   const server = createServer((conn) => seam.attach(broker.handle(conn)));
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   try {

@@ -7,6 +7,8 @@ import assert from 'node:assert/strict';
 import { connect as tcpConnect } from 'node:net';
 import mqtt from 'mqtt';
 import mqttPacket from 'mqtt-packet';
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
 import { startTestRelay, connectClient, collect, getData, waitFor, http } from './helpers.ts';
 import { rawClient } from './raw-mqtt.ts';
 import type { RelayMQ } from '../src/app.ts';
@@ -293,3 +295,22 @@ describe('MQTT hardening', { timeout: 120_000 }, () => {
     await viaMqttJs.endAsync();
   });
 });
+
+test('listener.tcp.max_connections: connections beyond the cap are refused and logged; the others are served', async () => {
+  const logs: any[] = [];
+  const sink = new Writable({ write(chunk, _e, cb) { logs.push(JSON.parse(chunk.toString())); cb(); } });
+  const relay = await startTestRelay({ broker: { listener: { tcp: { max_connections: 3 } } }, log: pino({ level: 'warn' }, sink) });
+  try {
+    const held = await Promise.all([1, 2, 3].map((i) => connectClient(relay, { clientId: `held-${i}` })));
+    // mqtt.js would wait forever for a CONNACK on a socket closed at once: look at the socket.
+    assert.equal(await closedAfter(relay.ports.mqtt!, Buffer.alloc(0)), true, 'the fourth connection is closed at once');
+    assert.ok(logs.some((l) => l.msg === 'connection limit reached: refusing new connections' && l.listener === 'tcp' && l.max_connections === 3));
+    await held[0].endAsync();
+    await waitFor(() => relay.broker.connectedClients === 2);
+    const again = await connectClient(relay, { clientId: 'room-again' });
+    await Promise.all([again, ...held.slice(1)].map((c) => c.endAsync()));
+  } finally {
+    await relay.close();
+  }
+});
+

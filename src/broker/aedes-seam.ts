@@ -10,6 +10,9 @@
 //             the client's parser 'packet' event (observers may rewrite SUBSCRIBE filters);
 //   deliver   every QoS 0/1/2 delivery to a client (live, retained on subscribe, shared) — a
 //             wrapper around the client's deliverQoS, which Aedes calls for each of them;
+//   closed    every connection once closed — also one that never registered (superseded by a
+//             newer connection with its client id, or closed during CONNECT), for which Aedes
+//             emits no 'clientDisconnect';
 //   events    Aedes' broker events.
 //
 // Each observer runs isolated: one that throws is logged and skipped, and Aedes' own callback
@@ -45,6 +48,7 @@ export interface SeamOrder {
   publish: PublishObserver[];
   refused: RefusedObserver[];
   inbound: InboundObserver[];
+  closed: ((client: Client) => void)[];
   /** Outermost first; the last stage calls Aedes' own deliverQoS. */
   deliver: DeliveryStage[];
 }
@@ -52,7 +56,7 @@ export interface SeamOrder {
 type AedesInternals = Aedes & { _takingOver: Set<string> };
 
 export class AedesSeam {
-  private order: SeamOrder = { publish: [], refused: [], inbound: [], deliver: [] };
+  private order: SeamOrder = { publish: [], refused: [], inbound: [], closed: [], deliver: [] };
   /** PUBLISH packets as parsed from clients (those refused are reported by 'publishRefused'). */
   private readonly fromClients = new WeakSet<object>();
 
@@ -96,6 +100,8 @@ export class AedesSeam {
     }
     // Aedes binds a subscription to client.deliverQoS when it is made, so this runs before any.
     client.deliverQoS = chain;
+    // After Aedes' own close (which emits 'clientDisconnect' for a registered client first).
+    client.conn.once('close', () => { for (const fn of this.order.closed) this.isolated('closed', () => fn(client)); });
   }
 
   /** Listens to an Aedes broker event, isolated. */

@@ -248,9 +248,18 @@ export class SessionTracker {
     }
   }
 
+  /** Seam `closed` observer: a connection Aedes never registered leaves no flow state behind. */
+  readonly closed = (client: Client): void => {
+    const detached = this.flow.detach(client);
+    this.shared.redeliver(client.id, [...detached.unacked, ...detached.queued]);
+  };
+
   private onDisconnect(client: Client): void {
     const detached = this.flow.detach(client);
-    if (this.live.get(client.id) !== client) return;
+    if (this.live.get(client.id) !== client) {
+      this.shared.redeliver(client.id, [...detached.unacked, ...detached.queued]);
+      return;
+    }
     this.live.delete(client.id);
     const rec = this.registry.get(client.id);
     const reason = this.shuttingDown ? 'server shutting down'
