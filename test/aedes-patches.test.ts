@@ -232,4 +232,107 @@ describe('Aedes patches', { timeout: 60_000 }, () => {
       await b.close();
     }
   });
+
+  test('014: beforeWrite sees every packet to a client and may change it or not send it', async () => {
+    const seen: string[] = [];
+    const b = await bareAedes({
+      beforeWrite: (_client: unknown, packet: { cmd: string; topic?: string }) => {
+        seen.push(packet.cmd);
+        if (packet.topic === 't/hidden') return null;
+        return packet.topic === 't/a' ? { ...packet, topic: 't/changed' } : packet;
+      },
+    } as Partial<AedesOptions>);
+    try {
+      const c = await rawClient(b.port, 'c');
+      await c.subscribe('t/#', 0);
+      const p = await rawClient(b.port, 'p');
+      publish(p, 't/hidden', 'h', 0, 0);
+      publish(p, 't/a', 'a', 0, 0);
+      await waitFor(() => c.publishes.length === 1);
+      await new Promise((r) => setTimeout(r, 100));
+      assert.deepEqual(c.publishes.map((x) => x.topic), ['t/changed']);
+      for (const cmd of ['connack', 'suback', 'publish']) assert.ok(seen.includes(cmd), cmd);
+      c.destroy();
+      p.destroy();
+    } finally {
+      await b.close();
+    }
+  });
+
+  test('015: stored messages resent after a reconnect go through client.writeStored, one after the other', async () => {
+    const b = await bareAedes();
+    try {
+      await offlineSubscriber(b, 's');
+      const p = await rawClient(b.port, 'p');
+      for (let i = 1; i <= 3; i++) publish(p, 't/x', `m${i}`, 1, i);
+      await waitFor(() => p.packets.filter((x) => x.cmd === 'puback').length === 3);
+      const paced: string[] = [];
+      let pending: (() => void) | undefined;
+      b.broker.on('client', (client: any) => {
+        const write = client.writeStored.bind(client);
+        client.writeStored = (packet: { payload: Buffer }, done: () => void) => {
+          paced.push(packet.payload.toString());
+          pending = () => write(packet, done);
+        };
+      });
+      const s = await rawClient(b.port, 's', { clean: false });
+      await waitFor(() => paced.length === 1);
+      await new Promise((r) => setTimeout(r, 100));
+      assert.equal(paced.length, 1, 'the next one waits for the previous callback');
+      for (let i = 0; i < 3; i++) { const go = pending!; pending = undefined; go(); await waitFor(() => s.publishes.length === i + 1); }
+      assert.deepEqual(s.publishes.map((x) => x.payload), ['m1', 'm2', 'm3']);
+      s.destroy();
+      p.destroy();
+    } finally {
+      await b.close();
+    }
+  });
+
+  test('016: serverKeepAlive is imposed on MQTT 5 clients; keepaliveLimit then bounds MQTT 3.1.1 only', async () => {
+    const b = await bareAedes({ serverKeepAlive: 30, keepaliveLimit: 100 } as Partial<AedesOptions>);
+    try {
+      const c5 = await rawClient(b.port, 'v5', { version: 5, keepalive: 0 });
+      assert.equal(c5.connack!.properties?.serverKeepAlive, 30);
+      const c4 = await rawClient(b.port, 'v4', { keepalive: 0 });
+      assert.equal(c4.connack!.returnCode, 0);
+      c5.destroy();
+      c4.destroy();
+    } finally {
+      await b.close();
+    }
+  });
+
+  test('017: a published will carries no Will Delay Interval', async () => {
+    const b = await bareAedes();
+    try {
+      const s = await rawClient(b.port, 's', { version: 5 });
+      s.send({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: 'will/#', qos: 0 }] });
+      await s.next((x) => x.cmd === 'suback');
+      const w = await rawClient(b.port, 'w', {
+        version: 5, expiry: 10,
+        connect: { will: { topic: 'will/w', payload: Buffer.from('gone'), qos: 0, retain: false, properties: { willDelayInterval: 1, contentType: 'text/plain' } } },
+      });
+      w.destroy();
+      const will = await s.next((x) => x.cmd === 'publish', 5000);
+      assert.equal(will.properties?.willDelayInterval, undefined);
+      assert.equal(will.properties?.contentType, 'text/plain');
+      s.destroy();
+    } finally {
+      await b.close();
+    }
+  });
+
+  test('018: the SUBACK grants the QoS the authorizer set, not the one asked for', async () => {
+    const b = await bareAedes({
+      authorizeSubscribe: (_c: unknown, sub: { qos: number }, done: (e: null, s: unknown) => void) => { sub.qos = Math.min(sub.qos, 1); done(null, sub); },
+    } as Partial<AedesOptions>);
+    try {
+      const c = await rawClient(b.port, 'c', { version: 5 });
+      c.send({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: 'a', qos: 2 }, { topic: 'b', qos: 0 }] });
+      assert.deepEqual((await c.next((x) => x.cmd === 'suback')).granted, [1, 0]);
+      c.destroy();
+    } finally {
+      await b.close();
+    }
+  });
 });
