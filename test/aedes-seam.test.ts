@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { createServer, type AddressInfo } from 'node:net';
 import { Aedes, type AedesOptions, type AedesPublishPacket, type Client } from 'aedes';
 import { pino } from 'pino';
-import { AedesSeam, type InboundPacket, type SeamOrder } from '../src/broker/aedes-seam.ts';
+import { AedesSeam, type InboundPacket, type OutboundPacket, type SeamOrder } from '../src/broker/aedes-seam.ts';
 import { MqttStore } from '../src/persistence/mqtt-store.ts';
 import { MemoryBackend } from '../src/persistence/backend.ts';
 import { rawClient } from './raw-mqtt.ts';
@@ -14,7 +14,7 @@ import { waitFor, startTestRelay, connectClient, getData } from './helpers.ts';
 async function withSeam(order: Partial<SeamOrder>, run: (ctx: { broker: Aedes; seam: AedesSeam; port: number }) => Promise<void>, opts: Partial<AedesOptions> = {}) {
   const broker = await Aedes.createBroker({ persistence: new MqttStore(new MemoryBackend()), ...opts } as AedesOptions);
   const seam = new AedesSeam(broker, pino({ level: 'silent' }));
-  seam.install({ publish: [], refused: [], inbound: [], closed: [], deliver: [], ...order });
+  seam.install({ publish: [], refused: [], inbound: [], outbound: [], closed: [], deliver: [], ...order });
   const server = createServer((conn) => seam.attach(broker.handle(conn)));
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   try {
@@ -48,6 +48,42 @@ describe('the Aedes seam', { timeout: 30_000 }, () => {
       p.send({ cmd: 'publish', topic: 'inner', payload: Buffer.from('x'), qos: 0, retain: false, dup: false });
       await waitFor(() => c.publishes.length === 1);
       c.destroy();
+      p.destroy();
+    });
+  });
+
+  test('inbound: a dropped packet never reaches Aedes; handOver gives it a held one later', async () => {
+    let held: { client: Client; packet: InboundPacket } | undefined;
+    const hold = (client: Client, packet: InboundPacket) => {
+      if (packet.cmd === 'connect' && !held) { held = { client, packet }; return 'drop' as const; }
+      if (packet.cmd === 'subscribe') return 'drop' as const;
+    };
+    await withSeam({ inbound: [hold] }, async ({ broker, seam, port }) => {
+      const pending = rawClient(port, 'late');
+      await waitFor(() => held !== undefined);
+      await new Promise((r) => setTimeout(r, 100));
+      assert.equal(broker.clients.late, undefined, 'Aedes has not seen the CONNECT');
+      seam.handOver(held!.client, held!.packet);
+      const c = await pending;
+      assert.equal(c.connack!.returnCode, 0);
+      c.send({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: 'x', qos: 0 }] });
+      await new Promise((r) => setTimeout(r, 100));
+      assert.equal(c.packets.some((p) => p.cmd === 'suback'), false, 'the dropped SUBSCRIBE got no SUBACK');
+      c.destroy();
+    });
+  });
+
+  test('outbound: beforeWrite stages see every packet; null means not sent', async () => {
+    const stage = (_c: Client, p: OutboundPacket) => (p.cmd === 'publish' && p.topic === 'hidden' ? null : p);
+    await withSeam({ outbound: [stage] }, async ({ port }) => {
+      const s = await rawClient(port, 's');
+      await s.subscribe('#', 0);
+      const p = await rawClient(port, 'p');
+      for (const topic of ['hidden', 'shown']) p.send({ cmd: 'publish', topic, payload: Buffer.from('x'), qos: 0, retain: false, dup: false });
+      await waitFor(() => s.publishes.length === 1);
+      await new Promise((r) => setTimeout(r, 100));
+      assert.deepEqual(s.publishes.map((x) => x.topic), ['shown']);
+      s.destroy();
       p.destroy();
     });
   });

@@ -7,7 +7,7 @@ import { writeFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
 import { spawnRelay, processConfig, newDataDir, type RelayProcess } from './process.ts';
-import { collect } from './helpers.ts';
+import { collect, waitFor } from './helpers.ts';
 
 const url = (p: RelayProcess) => `mqtt://127.0.0.1:${p.ports.mqtt}`;
 const connect = (p: RelayProcess, opts: mqtt.IClientOptions) => mqtt.connectAsync(url(p), { reconnectPeriod: 0, connectTimeout: 5000, ...opts });
@@ -73,7 +73,7 @@ describe('durability', { timeout: 120_000 }, () => {
       assert.equal(in5.messages.length, 2);
       // the new (zero) expiry applies from now on: the v5 session ends with this connection
       await v5.endAsync();
-      assert.equal((await p.api('/clients/dur-v5')).code, 404);
+      await waitFor(async () => (await p.api('/clients/dur-v5')).code === 404, 5000, 'the v5 session to end with its connection');
 
       const late = await connect(p, { clientId: 'dur-late', protocolVersion: 5 });
       const retained = collect(late);

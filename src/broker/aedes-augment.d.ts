@@ -49,5 +49,10 @@ declare module 'aedes' {
     deliverQoS: (packet: AedesPublishPacket, cb: (err?: Error) => void) => void;
     deliver0: (packet: AedesPublishPacket, cb: (err?: Error) => void) => void;
     _parser: import('node:events').EventEmitter;
+    /** Resends a stored message after a reconnect (patch 015); flow control paces it. */
+    writeStored: (packet: AedesPublishPacket, done: (err?: Error) => void) => void;
+    /** MQTT 5 limits the client set in CONNECT (Aedes reads them; patch 015 onwards uses them). */
+    receiveMaximum?: number;
+    maximumPacketSize?: number;
   }
 }

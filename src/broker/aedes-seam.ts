@@ -6,10 +6,16 @@
 //             Aedes stores and routes it — broker.publish is Aedes' single entry point — and
 //   refused   those of them Aedes could not take: a client's QoS 1/2 PUBLISH refused (Aedes'
 //             'publishRefused', patch 001), or any other publish whose callback failed;
-//   inbound   every packet a client sends, before Aedes handles it — a listener prepended to
-//             the client's parser 'packet' event (observers may rewrite SUBSCRIBE filters);
+//   inbound   every packet a client sends, before Aedes handles it — the seam takes the place
+//             of Aedes' parser listener and calls it last; an observer may rewrite a packet
+//             (SUBSCRIBE filters) or refuse it ('drop', after disconnecting the client), and
+//             then neither the later observers nor Aedes see it;
 //   deliver   every QoS 0/1/2 delivery to a client (live, retained on subscribe, shared) — a
 //             wrapper around the client's deliverQoS, which Aedes calls for each of them;
+//   outbound  every packet written to a client (Aedes' beforeWrite option, patch 014): a stage
+//             may change it (a copy) or not send it;
+//   stored    the resend of a stored message after a reconnect (client.writeStored, patch 015),
+//             which flow control paces;
 //   closed    every connection once closed — also one that never registered (superseded by a
 //             newer connection with its client id, or closed during CONNECT), for which Aedes
 //             emits no 'clientDisconnect';
@@ -35,8 +41,16 @@ export interface InboundPacket {
 }
 
 export type PublishObserver = (packet: AedesPublishPacket, client: Client | null) => void;
+/** Returns 'drop' to refuse the packet (having disconnected the client): Aedes never handles it. */
+export type InboundVerdict = void | 'drop';
+export type OutboundStage = (client: Client, packet: OutboundPacket) => OutboundPacket | null;
+export type StoredWriter = (client: Client, packet: AedesPublishPacket, write: WriteFn, done: (err?: Error) => void) => void;
+export type WriteFn = (packet: AedesPublishPacket, done: (err?: Error) => void) => void;
+/** A packet on its way to a client (any type). */
+export type OutboundPacket = { cmd: string; messageId?: number; reasonCode?: number; properties?: Record<string, unknown> }
+  & Omit<Partial<AedesPublishPacket>, 'cmd' | 'properties' | 'messageId'>;
 export type RefusedObserver = (packet: AedesPublishPacket, client: Client | null, err: Error) => void;
-export type InboundObserver = (client: Client, packet: InboundPacket) => void;
+export type InboundObserver = (client: Client, packet: InboundPacket) => InboundVerdict;
 export type DeliverFn = (packet: AedesPublishPacket, cb: (err?: Error) => void) => void;
 /**
  * A delivery stage, set up once per client: given the next stage, returns this client's
@@ -48,6 +62,8 @@ export interface SeamOrder {
   publish: PublishObserver[];
   refused: RefusedObserver[];
   inbound: InboundObserver[];
+  outbound: OutboundStage[];
+  stored?: StoredWriter;
   closed: ((client: Client) => void)[];
   /** Outermost first; the last stage calls Aedes' own deliverQoS. */
   deliver: DeliveryStage[];
@@ -56,9 +72,11 @@ export interface SeamOrder {
 type AedesInternals = Aedes & { _takingOver: Set<string> };
 
 export class AedesSeam {
-  private order: SeamOrder = { publish: [], refused: [], inbound: [], closed: [], deliver: [] };
+  private order: SeamOrder = { publish: [], refused: [], inbound: [], outbound: [], closed: [], deliver: [] };
   /** PUBLISH packets as parsed from clients (those refused are reported by 'publishRefused'). */
   private readonly fromClients = new WeakSet<object>();
+  /** Aedes' own parser listener of each client, which the seam calls after the observers. */
+  private readonly aedesParsers = new WeakMap<Client, (packet: InboundPacket) => void>();
 
   constructor(private readonly broker: Aedes, private readonly log: Logger) {}
 
@@ -77,14 +95,42 @@ export class AedesSeam {
       });
     };
     this.on('publishRefused', (packet: AedesPublishPacket, client: Client, err: Error) => this.refused(packet, client, err));
+    if (order.outbound.length) {
+      (this.broker as unknown as { beforeWrite: OutboundStage }).beforeWrite = (client, packet) => {
+        let out: OutboundPacket | null = packet;
+        for (const stage of this.order.outbound) {
+          try {
+            out = stage(client, out);
+          } catch (err) {
+            this.log.error({ err, clientid: client.id }, 'outbound stage failed; writing the packet as it is');
+          }
+          if (out === null) return null;
+        }
+        return out;
+      };
+    }
   }
 
   /** Prepares a new connection (call right after broker.handle creates the client). */
   attach(client: Client): void {
-    client._parser.prependListener('packet', (packet: InboundPacket) => {
+    const parser = client._parser;
+    const aedesListeners = parser.listeners('packet') as ((this: unknown, p: InboundPacket) => void)[];
+    this.aedesParsers.set(client, (packet) => { for (const l of aedesListeners) l.call(parser, packet); });
+    parser.removeAllListeners('packet');
+    parser.on('packet', (packet: InboundPacket) => {
       if (packet.cmd === 'publish' && packet.qos) this.fromClients.add(packet);
-      for (const fn of this.order.inbound) this.isolated('inbound', () => fn(client, packet));
+      for (const fn of this.order.inbound) {
+        let verdict: InboundVerdict;
+        this.isolated('inbound', () => { verdict = fn(client, packet); });
+        if (verdict! === 'drop') return;
+      }
+      this.aedesParsers.get(client)!(packet);
     });
+    const stored = this.order.stored;
+    if (stored) {
+      const write = client.writeStored.bind(client);
+      client.writeStored = (packet, done) => stored(client, packet, write, done);
+    }
     let chain: DeliverFn = client.deliverQoS;
     for (const stage of [...this.order.deliver].reverse()) {
       const next = chain;
@@ -103,6 +149,15 @@ export class AedesSeam {
     // After Aedes' own close (which emits 'clientDisconnect' for a registered client first).
     client.conn.once('close', () => { for (const fn of this.order.closed) this.isolated('closed', () => fn(client)); });
   }
+
+  /**
+   * Gives Aedes a packet an inbound observer held back (a CONNECT after enhanced
+   * authentication), as if just parsed; observers after the one that held it never see it.
+   */
+  handOver(client: Client, packet: object): void {
+    this.aedesParsers.get(client)?.(packet as InboundPacket);
+  }
+
 
   /** Listens to an Aedes broker event, isolated. */
   on(event: string, fn: (...args: any[]) => void): void {

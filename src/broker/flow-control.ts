@@ -1,19 +1,24 @@
 // Enforces `max_inflight` and `max_mqueue_len` for every connected client. It is a delivery stage
-// (see aedes-seam.ts): at most max_inflight QoS 1/2 messages await acknowledgement, the rest wait
-// in a queue of at most max_mqueue_len; when it is full the oldest queued message is dropped, as
+// (see aedes-seam.ts): at most max_inflight QoS 1/2 messages await acknowledgement — fewer when
+// an MQTT 5 client's Receive Maximum is lower [MQTT-3.3.4-9] — and that window also paces the
+// resend of a session's stored messages after a reconnect. The rest wait in a queue of at most
+// max_mqueue_len; when it is full the oldest queued message is dropped, as
 // RMQTT drops the earliest QoS 1/2 message (reported through `onDrop`, which also removes a
 // persistent session's stored copy). Offline sessions' queues are bounded by the store.
 // relaymq assigns the packet identifiers itself (Aedes keeps an identifier a packet already
 // has), so a PUBACK/PUBCOMP releases exactly the message it acknowledges.
 import type { Client } from 'aedes';
-import type { AedesSeam, DeliverFn, DeliveryStage, InboundObserver } from './aedes-seam.ts';
+import type { AedesSeam, DeliverFn, DeliveryStage, InboundObserver, StoredWriter, WriteFn } from './aedes-seam.ts';
 import { copyPacket, type TaggedPacket } from './packet.ts';
 import type { Aedes } from 'aedes';
 
 export type DropReason = 'queue_full' | 'expired';
 
 interface ClientFlow {
+  client: Client;
   inflight: Map<number, TaggedPacket>;
+  /** Stored messages to resend (after a reconnect), waiting for room in the window. */
+  held: { packet: TaggedPacket; write: WriteFn; done: (err?: Error) => void }[];
   queue: TaggedPacket[];
   forwarded: WeakSet<object>;
   /** The next delivery stage (in the end Aedes' own deliverQoS). */
@@ -41,14 +46,25 @@ export class FlowControl {
   ) {}
 
   readonly stage: DeliveryStage = (client, next) => {
-    const flow: ClientFlow = { inflight: new Map(), queue: [], forwarded: new WeakSet(), send: next };
+    const flow: ClientFlow = { client, inflight: new Map(), held: [], queue: [], forwarded: new WeakSet(), send: next };
     this.flows.set(client, flow);
     return (packet, cb) => {
       if (packet.qos === 0) return flow.send(packet, cb);
-      if (flow.inflight.size < this.limits.maxInflight) return this.send(client, flow, packet, cb);
+      if (flow.inflight.size < this.window(flow) && flow.held.length === 0) return this.send(client, flow, packet, cb);
       this.enqueue(client, flow, packet);
       setImmediate(cb);
     };
+  };
+
+  /** Resends of stored messages (and PUBRELs) after a reconnect take their place in the window. */
+  readonly stored: StoredWriter = (client, packet, write, done) => {
+    const flow = this.flows.get(client);
+    if (!flow || typeof packet.messageId !== 'number') return write(packet, done);
+    if (flow.inflight.size < this.window(flow)) {
+      this.track(flow, packet.messageId, packet);
+      return write(packet, done);
+    }
+    flow.held.push({ packet, write, done });
   };
 
   /** PUBACK, PUBCOMP and failed PUBREC release their message. */
@@ -58,17 +74,16 @@ export class FlowControl {
     }
   };
 
-  /**
-   * Called by the forward hook: the packet really goes out to this client. A QoS 1/2 packet
-   * that did not pass through deliverQoS (Aedes resending a stored queue on reconnect) is
-   * in flight too from now on.
-   */
+  /** Called by the forward hook: Aedes really sends this packet (it may skip one: duplicate, no-local). */
   forwarded(client: Client, packet: TaggedPacket): void {
     if (packet.qos === 0) return; // nothing to track (this runs for every delivery)
+    this.flows.get(client)?.forwarded.add(packet);
+  }
+
+  /** A message in flight that will not be sent after all (too large, expired): its slot is free. */
+  release(client: Client, messageId: number): void {
     const flow = this.flows.get(client);
-    if (!flow) return;
-    flow.forwarded.add(packet);
-    if (typeof packet.messageId === 'number' && !flow.inflight.has(packet.messageId)) this.track(flow, packet.messageId, packet);
+    if (flow && this.untrack(flow, messageId)) this.drain(client, flow);
   }
 
   /** The in-flight packet with this identifier, if any. */
@@ -96,6 +111,8 @@ export class FlowControl {
     this.flows.delete(client);
     this.inflightTotal -= flow.inflight.size;
     this.queuedTotal -= flow.queue.length;
+    // Held resends stay in the store for the next connection; let Aedes' resend loop end.
+    for (const h of flow.held.splice(0)) h.done();
     return { unacked: [...flow.inflight.values()], queued: flow.queue.splice(0) };
   }
 
@@ -130,8 +147,19 @@ export class FlowControl {
     });
   }
 
+  /** max_inflight, or the client's Receive Maximum when lower. */
+  private window(flow: ClientFlow): number {
+    return Math.min(this.limits.maxInflight, flow.client.receiveMaximum ?? this.limits.maxInflight);
+  }
+
   private drain(client: Client, flow: ClientFlow): void {
-    while (flow.inflight.size < this.limits.maxInflight && flow.queue.length > 0) {
+    // Stored resends first: they are older than anything queued since the reconnect.
+    while (flow.inflight.size < this.window(flow) && flow.held.length > 0) {
+      const { packet, write, done } = flow.held.shift()!;
+      this.track(flow, packet.messageId!, packet);
+      write(packet, done);
+    }
+    while (flow.inflight.size < this.window(flow) && flow.queue.length > 0) {
       const next = flow.queue.shift()!;
       this.queuedTotal--;
       const expiry = (next as { messageExpiry?: number }).messageExpiry;

@@ -19,7 +19,6 @@ const MAX_REMEMBERED = 100_000;
 
 export class MessageObserver {
   private readonly sources = new Map<number, MessageSource>();
-  private readonly wills = new WeakSet<object>();
   /** Retained topics → absolute expiry (ms) or null. */
   private readonly retained = new Map<string, number | null>();
   private readonly internalPrefix: string;
@@ -35,7 +34,6 @@ export class MessageObserver {
   }
 
   install(): void {
-    this.hooks.add('connect', (_client, packet) => { if (packet.will) this.wills.add(packet.will); });
     this.hooks.add('forward', (client, packet) => {
       if (!this.hooks.listened('message.delivered') || packet.topic.startsWith(this.internalPrefix)) return;
       this.hooks.emit('message.delivered', { clientid: client.id, message: this.info(packet) });
@@ -117,7 +115,8 @@ export class MessageObserver {
     packet.brokerId = this.broker.id;
     packet.brokerCounter = ++(this.broker as unknown as { counter: number }).counter;
     const source: MessageSource = packet.topic.startsWith('$SYS/') ? 'system'
-      : client ? (this.wills.has(packet) ? 'lastwill' : 'custom') : 'admin';
+      // Aedes publishes a will on behalf of its client once that connection is closed.
+      : client ? (client.closed ? 'lastwill' : 'custom') : 'admin';
     if (source !== 'custom') {
       this.sources.set(packet.brokerCounter, source);
       if (this.sources.size > MAX_REMEMBERED) this.sources.delete(this.sources.keys().next().value!);
