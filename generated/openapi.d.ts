@@ -822,6 +822,31 @@ export interface components {
             version: string;
             /** @description Kept from RMQTT for its clients; holds the runtime, e.g. "node v20.20.2". */
             rustc_version: string;
+            /** @description relaymq extension: the node's MQTT listeners as bound (TCP, TLS, WebSocket, secure WebSocket). */
+            listeners: components["schemas"]["NodeListener"][];
+        };
+        /**
+         * @description relaymq extension: one MQTT listener of a node.
+         * @example {
+         *       "name": "tls",
+         *       "addr": "0.0.0.0",
+         *       "port": 8883,
+         *       "tls": true
+         *     }
+         */
+        NodeListener: {
+            /**
+             * @description The listener's config section (listener.<name>).
+             * @enum {string}
+             */
+            name: "tcp" | "tls" | "ws" | "wss";
+            /** @description Address it is bound to. */
+            addr: string;
+            port: number;
+            /** @description Whether connections are encrypted (tls, wss). */
+            tls: boolean;
+            /** @description WebSocket path (ws, wss only). */
+            path?: string;
         };
         /**
          * @description Last Will Message, or null.

@@ -1,8 +1,9 @@
 // relaymq assembled: config → store, hooks, Aedes broker, session tracking → Cluster →
 // plugins (the HTTP API, counters, ACL… are plugins) → MQTT listeners. Used by the CLI
 // (src/main.ts) and by the tests, which start real instances on ephemeral ports.
-import type { Aedes } from 'aedes';
-import { createBroker, startListeners, closeListeners, boundPort, type MqttListeners } from './broker/broker.ts';
+import type { Aedes, Client } from 'aedes';
+import { createBroker, startListeners, closeListeners, boundPort, listenerInfo, reloadCertificates, type MqttListeners } from './broker/broker.ts';
+import { peerCommonName } from './broker/tls.ts';
 import { AedesSeam } from './broker/aedes-seam.ts';
 import { effectiveCaps, openFileLimit } from './broker/connection-limits.ts';
 import { BrokerHooks } from './broker/hooks.ts';
@@ -15,6 +16,10 @@ import { LocalCluster, type Cluster } from './broker/cluster.ts';
 import { LocalNode } from './broker/local-node.ts';
 import { MessageObserver } from './broker/message-observer.ts';
 import { Handshakes } from './broker/handshakes.ts';
+import { InboundRules } from './broker/inbound-rules.ts';
+import { OutboundRules } from './broker/outbound-rules.ts';
+import { SubscribeRules } from './broker/subscribe-rules.ts';
+import { EnhancedAuth } from './broker/enhanced-auth.ts';
 import { StatsCollector } from './broker/stats.ts';
 import { socketOf } from './broker/client-info.ts';
 import { fromInternal, parseShared } from './broker/topics.ts';
@@ -36,7 +41,9 @@ export interface RelayMQ {
   plugins: PluginManager;
   log: Logger;
   /** Bound ports; `http` is absent while the rmqtt-http-api plugin is not loaded. */
-  readonly ports: { mqtt?: number; ws?: number; http?: number };
+  readonly ports: { mqtt?: number; ws?: number; tls?: number; wss?: number; http?: number };
+  /** Re-reads every TLS certificate file (SIGHUP); on an error the previous certificates stay. */
+  reloadCertificates(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -52,26 +59,38 @@ export async function startRelayMQ(config: Config, log: Logger = createLogger(co
   const store = await openStore(config.broker.persistence, log);
   let broker: Aedes;
   try {
-    broker = await createBroker(config.broker, log, hooks.aedesOptions(), store.mqtt);
+    broker = await createBroker(config.broker, log, hooks.aedesOptions(), store.mqtt, (client, props) => enhancedAuth.connack(client, props));
   } catch (e) {
     await store.close();
     throw e;
   }
   const seam = new AedesSeam(broker, log);
+  const enhancedAuth = new EnhancedAuth(seam, log);
   const registry = new SessionRegistry(store.sessions);
-  const flow = new FlowControl(broker, seam, { maxInflight: limits.maxInflight, maxQueue: limits.maxQueue }, (client, packet, reason) => {
-    // A persistent session's stored copy goes with it.
-    if (!client.clean) store.mqtt.outgoingClearMessageId(client, packet).catch(() => {});
+  // A message a client will never get: a persistent session's stored copy goes with it.
+  const dropped = (client: Client, packet: TaggedPacket, reason: string) => {
+    if (!client.clean && packet.qos > 0) store.mqtt.outgoingClearMessageId(client, packet).catch(() => {});
     hooks.emit('message.dropped', { clientid: client.id, message: observer.info(packet), reason });
+  };
+  const flow = new FlowControl(broker, seam, { maxInflight: limits.maxInflight, maxQueue: limits.maxQueue }, dropped);
+  const inboundRules = new InboundRules({
+    maxQos: mqtt.max_qos_allowed, retainAvailable: mqtt.retain_available,
+    receiveMaximum: mqtt.receive_maximum, subscriptionIdentifiersAvailable: mqtt.subscription_identifier_available,
+  });
+  const outboundRules = new OutboundRules((client, packet, reason) => {
+    if (packet.qos > 0 && packet.messageId !== undefined) flow.release(client, packet.messageId);
+    dropped(client, packet, reason);
   });
   const observer = new MessageObserver(broker, hooks, registry.routes, flow, store.mqtt);
   const shared = new SharedSubscriptions(broker, registry, mqtt.shared_subscription_strategy,
     (packet) => hooks.emit('message.dropped', { message: observer.info(packet), reason: 'no shared subscriber' }));
   const handshakes = new Handshakes();
   const tracker = new SessionTracker(seam, store.mqtt, hooks, registry, flow, shared, {
-    maxSubscriptions: limits.maxSubscriptions,
-    maxFiltersPerSubscribe: mqtt.max_topic_filters_per_subscribe,
     v3SessionExpiry: parseDurationSeconds(mqtt.session_expiry_interval),
+  });
+  const subscribeRules = new SubscribeRules({
+    maxSubscriptions: limits.maxSubscriptions, maxFiltersPerSubscribe: mqtt.max_topic_filters_per_subscribe, maxQos: mqtt.max_qos_allowed,
+    wildcardsAvailable: mqtt.wildcard_subscription_available, sharedAvailable: mqtt.shared_subscription_available,
   });
   store.mqtt.configure({ maxQueue: limits.maxQueue, online: (clientid) => tracker.client(clientid) !== undefined });
   store.mqtt.onDrop((clientid, packet, reason) => hooks.emit('message.dropped', { clientid, message: observer.info(packet as TaggedPacket), reason }));
@@ -84,9 +103,13 @@ export async function startRelayMQ(config: Config, log: Logger = createLogger(co
       ?? { clientid: client.id, username: registry.get(client.id)?.username ?? undefined, ip: socketOf(client).remoteAddress },
     filterOf: (topic) => { const t = fromInternal(topic); return parseShared(t)?.filter ?? t; },
     services: { counter },
+    authMethods: enhancedAuth,
   };
   const plugins = new PluginManager(PLUGINS, config.broker.plugins.dir, ctx);
-  const node = new LocalNode({ id: nodeCfg.id, name: nodeCfg.name, startedAt, dataDir: config.broker.persistence.data_dir },
+  const node = new LocalNode({
+    id: nodeCfg.id, name: nodeCfg.name, startedAt, dataDir: config.broker.persistence.data_dir,
+    listeners: () => listenerInfo(listeners, config.broker),
+  },
     broker, tracker, new SessionAdmin(broker, hooks, tracker, nodeCfg.id), limits, stats, counter, plugins, store);
   ctx.cluster = new LocalCluster(node);
 
@@ -107,16 +130,29 @@ export async function startRelayMQ(config: Config, log: Logger = createLogger(co
     seam.install({
       publish: [observer.publish],
       refused: [observer.refused],
-      // The observer reports a PUBACK's message before flow control releases it; the tracker
-      // turns shared filters into their internal form before Aedes sees the SUBSCRIBE.
-      inbound: [observer.inbound, tracker.inbound, flow.inbound],
+      // Enhanced authentication holds a CONNECT until its exchange is done. The rules refuse what breaks the CONNACK's promises before anything else sees it; the
+      // observer reports a PUBACK's message before flow control releases it; subscribe rules
+      // turn shared filters into their internal form before Aedes sees a SUBSCRIBE.
+      inbound: [enhancedAuth.inbound, inboundRules.inbound, observer.inbound, subscribeRules.inbound, tracker.inbound, flow.inbound],
+      outbound: [inboundRules.outbound, outboundRules.stage],
+      stored: flow.stored,
       closed: [tracker.closed],
       // The observer tags retained messages sent on subscribe, then flow control windows them.
       deliver: [observer.stage, flow.stage],
     });
     observer.install();
+    inboundRules.install(hooks);
+    outboundRules.install(hooks, seam);
+    enhancedAuth.install(hooks);
+    subscribeRules.install(hooks, (listener) => seam.on('subscribe', listener));
     observer.loadRetained();
     handshakes.install(broker, hooks);
+    // A verified client certificate's Common Name is the username, before anything reads it.
+    hooks.add('connect', (client, packet) => {
+      const l = client.req ? config.broker.listener.wss : config.broker.listener.tls;
+      const cn = l.use_cn_as_username ? peerCommonName(client) : undefined;
+      if (cn !== undefined) packet.username = cn;
+    }, 0);
     tracker.install();
     await tracker.restore(await store.sessions.load());
     stats.start(hooks);
@@ -138,7 +174,15 @@ export async function startRelayMQ(config: Config, log: Logger = createLogger(co
   return {
     config, broker, hooks, plugins, log,
     get ports() {
-      return { mqtt: boundPort(listeners.tcp), ws: boundPort(listeners.ws), http: (ctx.services.http as HttpApi | undefined)?.port };
+      return {
+        mqtt: boundPort(listeners.tcp), ws: boundPort(listeners.ws), tls: boundPort(listeners.tls), wss: boundPort(listeners.wss),
+        http: (ctx.services.http as HttpApi | undefined)?.port,
+      };
+    },
+    async reloadCertificates() {
+      reloadCertificates(listeners, config.broker);
+      if (plugins.info('rmqtt-http-api')?.active) await plugins.reload('rmqtt-http-api'); // http_tls_cert/key
+      log.info('TLS certificates reloaded');
     },
     close() {
       closing ??= shutdown();

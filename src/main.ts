@@ -45,7 +45,8 @@ async function main(): Promise<number> {
     return 1;
   }
   const { ports, config } = relay;
-  process.stdout.write(`relaymq ${VERSION} node ${config.broker.node.name}: MQTT tcp ${ports.mqtt ?? 'off'}, ws ${ports.ws ?? 'off'}, HTTP API ${ports.http ?? 'off'}\n`);
+  process.stdout.write(`relaymq ${VERSION} node ${config.broker.node.name}: MQTT tcp ${ports.mqtt ?? 'off'}, ws ${ports.ws ?? 'off'}, `
+    + `tls ${ports.tls ?? 'off'}, wss ${ports.wss ?? 'off'}, HTTP API ${ports.http ?? 'off'}\n`);
 
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {
@@ -53,6 +54,10 @@ async function main(): Promise<number> {
       setTimeout(() => { process.stderr.write('relaymq: shutdown timed out\n'); process.exit(1); }, SHUTDOWN_TIMEOUT_MS).unref();
       relay.close().then(resolve);
     };
+    // SIGHUP re-reads the TLS certificates (MQTT listeners and the HTTP API); a bad file keeps the old ones.
+    process.on('SIGHUP', () => {
+      relay.reloadCertificates().catch((err) => relay.log.error({ err: (err as Error).message }, 'TLS certificates not reloaded'));
+    });
     process.once('SIGINT', () => stop('SIGINT'));
     process.once('SIGTERM', () => stop('SIGTERM'));
   });

@@ -74,8 +74,13 @@ export function http(relay: RelayMQ, method: string, path: string, opts: {
       });
     });
     req.on('timeout', () => req.destroy(new Error('HTTP request timed out')));
-    // The server may answer (413) and close before the whole upload is written.
-    req.on('error', (e) => (e as NodeJS.ErrnoException).code === 'EPIPE' || (e as NodeJS.ErrnoException).code === 'ECONNRESET' ? undefined : reject(e));
+    // The server may answer (413) and close before the whole upload is written: give its
+    // answer a moment to arrive before failing (a rejection after the answer changes nothing).
+    req.on('error', (e) => {
+      const cut = (e as NodeJS.ErrnoException).code === 'EPIPE' || (e as NodeJS.ErrnoException).code === 'ECONNRESET';
+      if (cut) setTimeout(() => reject(e), 2000).unref();
+      else reject(e);
+    });
     if (payload !== undefined) req.write(payload);
     req.end();
   });

@@ -6,7 +6,7 @@ import { writeFileSync } from 'node:fs';
 import { startTestRelay, http, getData, connectClient, pluginFile } from './helpers.ts';
 import type { RelayMQ } from '../src/app.ts';
 
-const ALL = ['rmqtt-acl', 'rmqtt-auth-http', 'rmqtt-counter', 'rmqtt-http-api', 'rmqtt-sys-topic', 'rmqtt-web-hook'];
+const ALL = ['rmqtt-acl', 'rmqtt-auth-http', 'rmqtt-counter', 'rmqtt-http-api', 'rmqtt-sys-topic', 'rmqtt-web-hook', 'relaymq-auth-scram'];
 
 describe('plugin endpoints', () => {
   let relay: RelayMQ;

@@ -43,7 +43,7 @@ export async function spawnRelay(config: string): Promise<RelayProcess> {
   exited.then(() => { done = true; });
   await waitFor(() => done || /HTTP API \d+/.test(out), 30_000, 'relaymq startup line');
   if (done) throw new Error(`relaymq exited during startup:\n${out}`);
-  const m = /MQTT tcp (\d+), ws (\d+), HTTP API (\d+)/.exec(out)!;
+  const m = /MQTT tcp (\d+), ws (\d+), .*HTTP API (\d+)/.exec(out)!;
   const ports = { mqtt: Number(m[1]), ws: Number(m[2]), http: Number(m[3]) };
   return {
     child, ports, exited, output: () => out,

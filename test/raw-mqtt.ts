@@ -24,7 +24,11 @@ export interface RawClient {
   destroy(): void;
 }
 
-export interface RawOptions { version?: 4 | 5; clean?: boolean; expiry?: number; keepalive?: number; connect?: Record<string, unknown> }
+export interface RawOptions {
+  version?: 4 | 5; clean?: boolean; expiry?: number; keepalive?: number; connect?: Record<string, unknown>;
+  /** Sees each packet as it arrives, also before the CONNACK (e.g. to answer an AUTH challenge). */
+  onPacket?: (packet: any, send: (packet: Record<string, unknown>) => void) => void;
+}
 
 export async function rawClient(port: number, clientId: string, opts: RawOptions = {}): Promise<RawClient> {
   const version = opts.version ?? 4;
@@ -65,6 +69,7 @@ export async function rawClient(port: number, clientId: string, opts: RawOptions
   };
   parser.on('packet', (p: any) => {
     client.packets.push(p);
+    opts.onPacket?.(p, write);
     if (p.cmd === 'connack') client.connack = p;
     if (p.cmd === 'suback') client.suback = p.granted;
     if (p.cmd === 'publish') {

@@ -6,6 +6,7 @@
 // parse (400), that are too slow (408) or whose headers are too large (431). A thrown error
 // that is not an ApiError is logged and becomes a 500; the process keeps serving.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import { once } from 'node:events';
 import type { AddressInfo, Socket } from 'node:net';
 import {
@@ -18,6 +19,7 @@ import type { ApiContext } from './types.ts';
 import { splitAddr } from '../broker/broker.ts';
 import { capConnections } from '../broker/connection-limits.ts';
 import { StoreUnavailable } from '../persistence/backend.ts';
+import type { TlsServerOptions } from '../broker/tls.ts';
 
 /** Largest accepted request body, in bytes (documented in the spec's info.description). */
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -27,6 +29,8 @@ export const MAX_HEADER_BYTES = 16 * 1024;
 export interface HttpApi {
   server: Server;
   port: number;
+  /** Whether it serves HTTPS. */
+  tls: boolean;
   /** Stops listening; `graceful` lets requests in progress finish instead of cutting them. */
   close(graceful?: boolean): Promise<void>;
 }
@@ -37,16 +41,20 @@ export interface ListenerOptions {
   /** The headers must arrive within this time, the whole request within the other (408 otherwise). */
   headersTimeoutMs: number;
   requestTimeoutMs: number;
+  /** HTTPS when given (http_tls_cert/http_tls_key). */
+  tls?: TlsServerOptions;
 }
 
 export async function startHttpApi(backend: ApiBackend, ctx: ApiContext, opts: ListenerOptions): Promise<HttpApi> {
   // http_request_log is an explicit request for these lines, whatever the global log level.
   const requestLog = ctx.log.child({ component: 'http' }, { level: 'info' });
-  const server = createServer({
+  const options = {
     headersTimeout: opts.headersTimeoutMs, requestTimeout: opts.requestTimeoutMs, maxHeaderSize: MAX_HEADER_BYTES,
     // Node checks both timeouts at this interval: keep it below them.
     connectionsCheckingInterval: Math.min(1000, opts.headersTimeoutMs / 2),
-  }, (req, res) => {
+  };
+  const server: Server = opts.tls ? createHttpsServer({ ...options, ...opts.tls }, onRequest) : createServer(options, onRequest);
+  function onRequest(req: IncomingMessage, res: ServerResponse): void {
     const started = process.hrtime.bigint();
     handle(backend, ctx, req, res).finally(() => {
       if (ctx.settings().http_request_log) {
@@ -54,7 +62,7 @@ export async function startHttpApi(backend: ApiBackend, ctx: ApiContext, opts: L
         requestLog.info({ method: req.method, url: req.url, status: res.statusCode, ms, remote: req.socket.remoteAddress }, 'http request');
       }
     });
-  });
+  }
   capConnections(server, opts.maxConnections, 'http-api', ctx.log);
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => answerUnparsable(err, socket));
   const { host, port } = splitAddr(opts.laddr);
@@ -63,6 +71,7 @@ export async function startHttpApi(backend: ApiBackend, ctx: ApiContext, opts: L
   return {
     server,
     port: (server.address() as AddressInfo).port,
+    tls: Boolean(opts.tls),
     close: (graceful = false) => new Promise<void>((resolve) => {
       server.close(() => resolve());
       if (graceful) server.closeIdleConnections();

@@ -1,14 +1,17 @@
-// The MQTT side of relaymq: an Aedes broker and its listeners (MQTT over TCP, and over
-// WebSocket on a path of an HTTP server). Everything else reaches it through the Cluster.
+// The MQTT side of relaymq: an Aedes broker and its listeners (MQTT over TCP and TLS, and over
+// WebSocket on a path of an HTTP or HTTPS server). Everything else reaches it through the Cluster.
 import { createServer as createTcpServer, type Server as TcpServer, type AddressInfo } from 'node:net';
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
-import { once } from 'node:events';
-import { Aedes, type AedesOptions, type Connection } from 'aedes';
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
+import { createServer as createTlsServer, type Server as TlsServer } from 'node:tls';
+import { Aedes, type AedesOptions, type Client, type Connection } from 'aedes';
 import type { IncomingMessage } from 'node:http';
 import { WebSocketServer, createWebSocketStream } from 'ws';
 import type { BrokerConfig } from '../config/load.ts';
 import type { Logger } from '../util/log.ts';
 import { capConnections, type ConnectionCaps } from './connection-limits.ts';
+import { tlsOptions } from './tls.ts';
+import { ConfigError } from '../config/load.ts';
 
 /** A WebSocket frame may carry one MQTT packet of max_packet_size, plus framing slack. */
 const WS_FRAME_SLACK = 1024;
@@ -18,25 +21,38 @@ const WS_HANDSHAKE_TIMEOUT_MS = 10_000;
 export interface MqttListeners {
   tcp?: TcpServer;
   ws?: HttpServer;
+  tls?: TlsServer;
+  wss?: HttpsServer;
 }
+export type ListenerName = keyof MqttListeners;
 
 export function splitAddr(addr: string): { host: string; port: number } {
   const i = addr.lastIndexOf(':');
   return { host: addr.slice(0, i).replace(/^\[|\]$/g, ''), port: Number(addr.slice(i + 1)) };
 }
 
-export async function createBroker(cfg: BrokerConfig, log: Logger, hookOptions: AedesOptions, persistence: unknown): Promise<Aedes> {
+/** Adds per-client properties to a successful MQTT 5 CONNACK. */
+export type ConnackProperties = (client: Client, properties: Record<string, unknown>) => void;
+
+export async function createBroker(cfg: BrokerConfig, log: Logger, hookOptions: AedesOptions, persistence: unknown,
+  perClient: ConnackProperties = () => {}): Promise<Aedes> {
   const broker = await Aedes.createBroker({
     ...hookOptions,
     persistence,
     id: cfg.node.name,
     maxClientsIdLength: cfg.mqtt.max_clientid_len,
+    // MQTT 3.1.1 clients above it are refused; MQTT 5 clients get Server Keep Alive instead.
     keepaliveLimit: cfg.mqtt.max_keepalive,
+    serverKeepAlive: cfg.mqtt.server_keep_alive,
     // Enforced while parsing, from the fixed header on, before CONNECT too; advertised in MQTT 5 CONNACKs.
     maximumPacketSize: cfg.mqtt.max_packet_size,
-    // relaymq routes shared subscriptions itself (shared-subscriptions.ts): say so [MQTT-3.2.2-13].
-    connackProperties: (_client: unknown, properties: { sharedSubscriptionAvailable?: boolean }) => {
-      properties.sharedSubscriptionAvailable = true;
+    // Advertised; enforced by inbound-rules.ts (Receive Maximum) and Aedes (aliases beyond the maximum).
+    receiveMaximum: cfg.mqtt.receive_maximum,
+    topicAliasMaximum: cfg.mqtt.max_topic_alias,
+    responseInformation: cfg.mqtt.response_information || null,
+    connackProperties: (client: Client, properties: Record<string, unknown>) => {
+      advertise(cfg.mqtt, properties);
+      perClient(client, properties);
     },
   } as AedesOptions);
   // Aedes reports store failures as 'error' events; an EventEmitter without a listener would throw.
@@ -46,46 +62,101 @@ export async function createBroker(cfg: BrokerConfig, log: Logger, hookOptions: 
   return broker;
 }
 
+/**
+ * What an MQTT 5 CONNACK says the broker supports [MQTT-3.2.2-9..]. Only what differs from the
+ * standard's defaults is sent; relaymq routes shared subscriptions itself (shared-subscriptions.ts).
+ */
+function advertise(mqtt: BrokerConfig['mqtt'], properties: Record<string, unknown>): void {
+  properties.sharedSubscriptionAvailable = mqtt.shared_subscription_available;
+  if (mqtt.max_qos_allowed < 2) properties.maximumQoS = mqtt.max_qos_allowed;
+  if (!mqtt.retain_available) properties.retainAvailable = false;
+  if (!mqtt.wildcard_subscription_available) properties.wildcardSubscriptionAvailable = false;
+  if (!mqtt.subscription_identifier_available) properties.subscriptionIdentifiersAvailable = false;
+}
+
 export type ConnectionHandler = (conn: Connection, req?: IncomingMessage) => void;
 
 /** Starts the configured listeners; resolves once every one is bound. */
 export async function startListeners(handle: ConnectionHandler, cfg: BrokerConfig, caps: ConnectionCaps, log: Logger): Promise<MqttListeners> {
   const out: MqttListeners = {};
-  if (cfg.listener.tcp.enable) {
-    const { host, port } = splitAddr(cfg.listener.tcp.addr);
-    const tcp = createTcpServer((socket) => handle(socket));
-    capConnections(tcp, caps.tcp, 'tcp', log);
-    tcp.listen(port, host);
-    await once(tcp, 'listening');
-    out.tcp = tcp;
-    log.info({ addr: tcp.address() }, 'MQTT/TCP listening');
-  }
-  if (cfg.listener.ws.enable) {
-    const { host, port } = splitAddr(cfg.listener.ws.addr);
-    const http = createHttpServer({ headersTimeout: WS_HANDSHAKE_TIMEOUT_MS, requestTimeout: WS_HANDSHAKE_TIMEOUT_MS }, (_req, res) => { res.writeHead(404).end(); });
-    capConnections(http, caps.ws, 'ws', log);
-    const wss = new WebSocketServer({ server: http, path: cfg.listener.ws.path, maxPayload: cfg.mqtt.max_packet_size + WS_FRAME_SLACK });
-    wss.on('connection', (ws, req) => {
-      const stream = createWebSocketStream(ws);
-      stream.on('error', () => stream.destroy());
-      handle(stream, req);
-    });
-    http.listen(port, host);
-    await once(http, 'listening');
-    out.ws = http;
-    log.info({ addr: http.address(), path: cfg.listener.ws.path }, 'MQTT/WebSocket listening');
+  const { tcp, ws, tls, wss } = cfg.listener;
+  try {
+    if (tcp.enable) out.tcp = await listen(createTcpServer((socket) => handle(socket)), 'tcp', tcp.addr, caps.tcp, log);
+    if (tls.enable) {
+      const server = createTlsServer(listenerTls(cfg, 'tls'), (socket) => handle(socket));
+      out.tls = await listen(server, 'tls', tls.addr, tls.max_connections, log);
+    }
+    if (ws.enable) {
+      const http = createHttpServer(WS_HTTP_OPTIONS, notFound);
+      out.ws = await listen(acceptWebSockets(http, ws.path, cfg, handle), 'ws', ws.addr, caps.ws, log);
+    }
+    if (wss.enable) {
+      const https = createHttpsServer({ ...WS_HTTP_OPTIONS, ...listenerTls(cfg, 'wss') }, notFound);
+      out.wss = await listen(acceptWebSockets(https, wss.path, cfg, handle), 'wss', wss.addr, wss.max_connections, log);
+    }
+  } catch (e) {
+    await closeListeners(out);
+    throw e;
   }
   return out;
 }
 
+const WS_HTTP_OPTIONS = { headersTimeout: WS_HANDSHAKE_TIMEOUT_MS, requestTimeout: WS_HANDSHAKE_TIMEOUT_MS };
+const notFound = (_req: IncomingMessage, res: import('node:http').ServerResponse) => { res.writeHead(404).end(); };
+
+/** MQTT over WebSocket on `path` of an HTTP(S) server. */
+function acceptWebSockets<S extends HttpServer | HttpsServer>(server: S, path: string, cfg: BrokerConfig, handle: ConnectionHandler): S {
+  const wss = new WebSocketServer({ server, path, maxPayload: cfg.mqtt.max_packet_size + WS_FRAME_SLACK });
+  wss.on('connection', (ws, req) => {
+    const stream = createWebSocketStream(ws);
+    stream.on('error', () => stream.destroy());
+    handle(stream, req);
+  });
+  return server;
+}
+
+/** Binds a listener; a failure names its config key (e.g. a port in use). */
+async function listen<S extends TcpServer>(server: S, name: ListenerName, addr: string, cap: number, log: Logger): Promise<S> {
+  capConnections(server, cap, name, log);
+  const { host, port } = splitAddr(addr);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (e: NodeJS.ErrnoException) => reject(new ConfigError(`listener.${name}.addr: cannot listen on ${addr}: ${e.code ?? e.message}`)));
+    server.listen(port, host, () => resolve());
+  });
+  server.on('error', (err) => log.error({ err, listener: name }, 'listener error'));
+  log.info({ listener: name, addr: server.address() }, 'MQTT listener up');
+  return server;
+}
+
+/** Re-reads the TLS listeners' certificate files; connections keep theirs, new ones get the new. */
+export function reloadCertificates(l: MqttListeners, cfg: BrokerConfig): void {
+  // Both read before either applies: a bad file changes nothing.
+  const tls = l.tls && listenerTls(cfg, 'tls');
+  const wss = l.wss && listenerTls(cfg, 'wss');
+  if (tls) l.tls!.setSecureContext(tls);
+  if (wss) l.wss!.setSecureContext(wss);
+}
+
+const listenerTls = (cfg: BrokerConfig, name: 'tls' | 'wss') => tlsOptions(cfg.listener[name], (k) => `listener.${name}.${k}`);
+
+/** What /nodes lists about the listeners: name, bound address, TLS or not, WebSocket path. */
+export function listenerInfo(l: MqttListeners, cfg: BrokerConfig): { name: ListenerName; addr: string; port: number; tls: boolean; path?: string }[] {
+  return (Object.entries(l) as [ListenerName, TcpServer][]).map(([name, server]) => {
+    const a = server.address() as AddressInfo;
+    const path = name === 'ws' || name === 'wss' ? cfg.listener[name].path : undefined;
+    return { name, addr: a.address, port: a.port, tls: name === 'tls' || name === 'wss', ...(path ? { path } : {}) };
+  });
+}
+
 export async function closeListeners(l: MqttListeners): Promise<void> {
-  await Promise.all([l.tcp, l.ws].filter((s) => s !== undefined).map((s) => new Promise<void>((resolve) => {
-    s!.close(() => resolve());
-    if ('closeAllConnections' in s!) (s as HttpServer).closeAllConnections();
+  await Promise.all(Object.values(l).filter((s) => s !== undefined).map((s) => new Promise<void>((resolve) => {
+    if (!s.listening) return resolve();
+    s.close(() => resolve());
+    if ('closeAllConnections' in s) (s as HttpServer).closeAllConnections();
   })));
 }
 
-export function boundPort(server: TcpServer | HttpServer | undefined): number | undefined {
+export function boundPort(server: TcpServer | undefined): number | undefined {
   const a = server?.address();
   return a && typeof a === 'object' ? (a as AddressInfo).port : undefined;
 }

@@ -16,11 +16,15 @@ export const SYSDESCR = 'relaymq MQTT broker';
 /** RMQTT reports its Rust compiler under `rustc_version`; relaymq keeps the key for its clients. */
 export const RUNTIME = `node ${process.version}`;
 
+export type NodeListener = components['schemas']['NodeListener'];
+
 export interface NodeIdentity {
   id: number;
   name: string;
   startedAt: number;
   dataDir: string;
+  /** The MQTT listeners as bound now. */
+  listeners(): NodeListener[];
 }
 
 export function brokerInfo(node: NodeIdentity, status: NodeStatus): BrokerInfo {
@@ -58,6 +62,7 @@ export async function nodeInfo(node: NodeIdentity, status: NodeStatus, connectio
     uptime: formatUptime((Date.now() - node.startedAt) / 1000),
     version: VERSION,
     rustc_version: RUNTIME,
+    listeners: node.listeners(),
   };
 }
 

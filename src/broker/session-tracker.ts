@@ -3,27 +3,23 @@
 // MQTT 3 persistent sessions expire after the listener's session_expiry_interval (Aedes keeps
 // them forever), and terminate() ends a session for the kick endpoint.
 import type { Client, ConnectPacket, Subscription } from 'aedes';
-import type { BrokerHooks, Verdict } from './hooks.ts';
+import type { BrokerHooks } from './hooks.ts';
 import type { AedesSeam, InboundObserver } from './aedes-seam.ts';
 import type { FlowControl } from './flow-control.ts';
 import type { SharedSubscriptions } from './shared-subscriptions.ts';
 import type { MqttStore } from '../persistence/mqtt-store.ts';
 import { SessionRegistry, type Qos, type SessionRecord } from './sessions.ts';
 import type { MemberOptions } from './shared-subscriptions.ts';
-import { INTERNAL_DENIED_PREFIX, fromInternal, parseShared, toInternal } from './topics.ts';
+import { fromInternal, parseShared } from './topics.ts';
 import { socketOf } from './client-info.ts';
 
 export interface TrackerLimits {
-  maxSubscriptions: number;
-  /** Filters one SUBSCRIBE may carry; a larger SUBSCRIBE is refused (0x97 Quota exceeded). */
-  maxFiltersPerSubscribe: number;
   /** Lifetime of an offline MQTT 3 persistent session, seconds (0 = never expires). */
   v3SessionExpiry: number;
 }
 
 /** MQTT 5 reason code of a server-initiated disconnect for an administrative action. */
 const ADMINISTRATIVE_ACTION = 0x98;
-const QUOTA_EXCEEDED = 0x97;
 /** Topics only the broker publishes to: $SYS (and Aedes' plumbing under it) and relaymq's own. */
 const RESERVED_TOPICS = /^\$(SYS|relaymq)\//;
 
@@ -36,10 +32,8 @@ const NEVER_EXPIRES = 0xffffffff;
 export class SessionTracker {
   private readonly connects = new WeakMap<Client, ConnectPacket>();
   private readonly identities = new WeakMap<Client, ClientIdentity>();
-  private readonly overQuota = new WeakSet<Subscription>();
   private readonly live = new Map<string, Client>();
   private readonly reasons = new WeakMap<Client, string>();
-  private readonly approved = new WeakMap<Client, Set<string>>();
   private readonly terminating = new Map<string, () => void>();
   private readonly expiryTimers = new Map<string, NodeJS.Timeout>();
   private shuttingDown = false;
@@ -66,7 +60,6 @@ export class SessionTracker {
         proto_ver: packet.protocolVersion ?? 4, keepalive: packet.keepalive ?? 0, clean_start: packet.clean !== false,
       });
     });
-    hooks.add('authorizeSubscribe', async (client, sub) => this.checkSubscribe(client, sub), 10);
     // No client publishes to $SYS: Aedes' own plumbing listens there (a forged
     // $SYS/<id>/new/clients would disconnect any client), and $SYS state is the broker's to say.
     hooks.add('authorizePublish', async (client, packet) => (client && RESERVED_TOPICS.test(packet.topic) ? 'deny' : 'ignore'), 10);
@@ -81,28 +74,9 @@ export class SessionTracker {
     on('sessionExpired', (client: Client) => { if (!this.live.has(client.id)) this.forget(client.id, 'expired'); });
   }
 
-  /**
-   * Client packets before Aedes handles them: shared-subscription filters take their internal
-   * form (see topics.ts), and a DISCONNECT is remembered as the reason the connection ends.
-   */
+  /** Client packets before Aedes handles them: a DISCONNECT is the reason the connection ends. */
   readonly inbound: InboundObserver = (client, packet) => {
-    switch (packet.cmd) {
-      case 'subscribe': {
-        const subs = packet.subscriptions ?? [];
-        const tooMany = subs.length > this.limits.maxFiltersPerSubscribe;
-        for (const s of subs) {
-          s.topic = toInternal(s.topic);
-          if (tooMany) this.overQuota.add(s);
-        }
-        break;
-      }
-      case 'unsubscribe':
-        packet.unsubscriptions = packet.unsubscriptions?.map(toInternal);
-        break;
-      case 'disconnect':
-        this.reasons.set(client, 'client disconnected');
-        break;
-    }
+    if (packet.cmd === 'disconnect') this.reasons.set(client, 'client disconnected');
   };
 
   /** Who the client is, as it said at CONNECT (undefined for a client that never sent one). */
@@ -164,21 +138,6 @@ export class SessionTracker {
     this.forget(clientid, 'kicked');
   }
 
-  private checkSubscribe(client: Client, sub: Subscription): Verdict {
-    if (this.overQuota.has(sub)) return { refuse: QUOTA_EXCEEDED };
-    const external = fromInternal(sub.topic);
-    if (sub.topic.startsWith(INTERNAL_DENIED_PREFIX) || (external.startsWith('$share/') && !parseShared(external))) return 'deny';
-    const max = this.limits.maxSubscriptions;
-    if (max > 0 && !Object.hasOwn(client.subscriptions, sub.topic)) {
-      const pending = this.approved.get(client) ?? new Set<string>();
-      const count = new Set([...Object.keys(client.subscriptions), ...pending]).size;
-      if (count >= max && !pending.has(sub.topic)) return 'deny';
-      pending.add(sub.topic);
-      this.approved.set(client, pending);
-    }
-    return 'ignore';
-  }
-
   private onConnack(connack: { returnCode?: number; reasonCode?: number; sessionPresent: boolean }, client: Client): void {
     const code = connack.reasonCode ?? connack.returnCode ?? 0;
     const packet = this.connects.get(client);
@@ -226,7 +185,6 @@ export class SessionTracker {
   }
 
   private onSubscribe(subs: Subscription[], client: Client): void {
-    this.approved.delete(client);
     const rec = this.registry.get(client.id);
     for (const s of subs) {
       const filter = fromInternal(s.topic);
@@ -274,6 +232,11 @@ export class SessionTracker {
       return done();
     }
     if (!rec) return;
+    // An MQTT 5 DISCONNECT may have changed the Session Expiry Interval [MQTT-3.14.2-2]; Aedes applied it.
+    if (client.version === 5) {
+      rec.expiry_interval = client.sessionExpiryInterval;
+      rec.persistent = client.sessionExpiryInterval > 0;
+    }
     if (!rec.persistent) {
       this.forget(client.id, reason);
       return;

@@ -12,11 +12,16 @@ export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
+/** Certificate files of a TLS listener, as absolute paths once loaded. */
+export interface TlsListenerFiles { cert: string; key: string; ca?: string; verify_peer: boolean; use_cn_as_username: boolean }
+
 export interface BrokerConfig {
   node: { id: number; name: string };
   listener: {
     tcp: { enable: boolean; addr: string; max_connections: number };
     ws: { enable: boolean; addr: string; path: string; max_connections: number };
+    tls: { enable: boolean; addr: string; max_connections: number } & TlsListenerFiles;
+    wss: { enable: boolean; addr: string; path: string; max_connections: number } & TlsListenerFiles;
   };
   mqtt: {
     max_inflight: number;
@@ -28,6 +33,15 @@ export interface BrokerConfig {
     shared_subscription_strategy: 'round_robin' | 'random';
     max_packet_size: number;
     max_topic_filters_per_subscribe: number;
+    receive_maximum: number;
+    max_topic_alias: number;
+    server_keep_alive: number;
+    max_qos_allowed: 0 | 1 | 2;
+    retain_available: boolean;
+    wildcard_subscription_available: boolean;
+    subscription_identifier_available: boolean;
+    shared_subscription_available: boolean;
+    response_information: string;
   };
   persistence: { type: 'level' | 'memory'; data_dir: string; sync: boolean; repair: boolean };
   plugins: { dir: string; default_startups: string[] };
@@ -96,12 +110,26 @@ export function loadConfig(file?: string, overrides: {
   }
   const base = file ? dirname(path) : resolve('etc');
   broker.plugins.dir = resolve(base, broker.plugins.dir);
+  for (const name of ['tls', 'wss'] as const) checkTlsListener(path, base, name, broker.listener[name]);
   // The data directory is relative to the working directory, like RMQTT's and Mosquitto's.
   broker.persistence.data_dir = resolve(broker.persistence.data_dir);
 
   const pluginOverrides = { ...overrides.plugins };
   if (overrides.httpApi) pluginOverrides['rmqtt-http-api'] = { ...pluginOverrides['rmqtt-http-api'], ...overrides.httpApi };
   return { file: path, broker, pluginOverrides };
+}
+
+/** An enabled TLS listener needs its certificate and key; CN as username needs verified certificates. */
+function checkTlsListener(path: string, base: string, name: string, l: BrokerConfig['listener']['tls']): void {
+  for (const key of ['cert', 'key', 'ca'] as const) if (l[key] !== undefined) l[key] = resolve(base, l[key]);
+  if (!l.enable) return;
+  for (const key of ['cert', 'key'] as const) {
+    if (l[key] === undefined) throw new ConfigError(`${path}: key 'listener.${name}.${key}' is required when listener.${name}.enable is true`);
+  }
+  if (l.use_cn_as_username && !l.verify_peer) {
+    throw new ConfigError(`${path}: key 'listener.${name}.use_cn_as_username' needs listener.${name}.verify_peer = true (and a ca)`);
+  }
+  if (l.verify_peer && l.ca === undefined) throw new ConfigError(`${path}: key 'listener.${name}.ca' is required when listener.${name}.verify_peer is true`);
 }
 
 function deepMerge(a: Record<string, unknown>, b: Record<string, unknown>): Record<string, unknown> {

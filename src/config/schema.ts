@@ -5,6 +5,15 @@ import { DURATION_PATTERN } from '../util/time.ts';
 export const listenAddr = { type: 'string', pattern: '^.+:[0-9]{1,5}$' } as const;
 export const duration = { type: 'string', pattern: DURATION_PATTERN } as const;
 
+/** Certificate files of a TLS listener (paths relative to the config file's folder). */
+const tlsFiles = {
+  cert: { type: 'string', minLength: 1 },
+  key: { type: 'string', minLength: 1 },
+  ca: { type: 'string', minLength: 1 },
+  verify_peer: { type: 'boolean', default: false },
+  use_cn_as_username: { type: 'boolean', default: false },
+} as const;
+
 export const brokerConfigSchema = {
   type: 'object',
   additionalProperties: false,
@@ -36,6 +45,25 @@ export const brokerConfigSchema = {
             max_connections: { type: 'integer', minimum: 1, default: 5000 },
           },
         },
+        tls: {
+          type: 'object', additionalProperties: false, default: {},
+          properties: {
+            enable: { type: 'boolean', default: false },
+            addr: { ...listenAddr, default: '0.0.0.0:8883' },
+            max_connections: { type: 'integer', minimum: 1, default: 10000 },
+            ...tlsFiles,
+          },
+        },
+        wss: {
+          type: 'object', additionalProperties: false, default: {},
+          properties: {
+            enable: { type: 'boolean', default: false },
+            addr: { ...listenAddr, default: '0.0.0.0:8443' },
+            path: { type: 'string', pattern: '^/', default: '/mqtt' },
+            max_connections: { type: 'integer', minimum: 1, default: 5000 },
+            ...tlsFiles,
+          },
+        },
       },
     },
     mqtt: {
@@ -50,6 +78,15 @@ export const brokerConfigSchema = {
         shared_subscription_strategy: { enum: ['round_robin', 'random'], default: 'round_robin' },
         max_packet_size: { type: 'integer', minimum: 64, maximum: 268435455, default: 1048576 },
         max_topic_filters_per_subscribe: { type: 'integer', minimum: 1, maximum: 65535, default: 100 },
+        receive_maximum: { type: 'integer', minimum: 1, maximum: 65535, default: 1024 },
+        max_topic_alias: { type: 'integer', minimum: 0, maximum: 65535, default: 32 },
+        server_keep_alive: { type: 'integer', minimum: 0, maximum: 65535, default: 0 },
+        max_qos_allowed: { enum: [0, 1, 2], default: 2 },
+        retain_available: { type: 'boolean', default: true },
+        wildcard_subscription_available: { type: 'boolean', default: true },
+        subscription_identifier_available: { type: 'boolean', default: true },
+        shared_subscription_available: { type: 'boolean', default: true },
+        response_information: { type: 'string', maxLength: 65535, default: '' },
       },
     },
     persistence: {

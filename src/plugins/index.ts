@@ -6,5 +6,6 @@ import counter from './rmqtt-counter/index.ts';
 import httpApi from './rmqtt-http-api/index.ts';
 import sysTopic from './rmqtt-sys-topic/index.ts';
 import webHook from './rmqtt-web-hook/index.ts';
+import authScram from './relaymq-auth-scram/index.ts';
 
-export const PLUGINS: PluginDefinition<any>[] = [acl, authHttp, counter, httpApi, sysTopic, webHook];
+export const PLUGINS: PluginDefinition<any>[] = [acl, authHttp, counter, httpApi, sysTopic, webHook, authScram];

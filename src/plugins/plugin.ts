@@ -9,6 +9,7 @@ import type { Cluster } from '../broker/cluster.ts';
 import type { SessionRegistry } from '../broker/sessions.ts';
 import type { Logger } from '../util/log.ts';
 import type { Config } from '../config/load.ts';
+import type { EnhancedAuth } from '../broker/enhanced-auth.ts';
 
 export interface PluginContext {
   hooks: BrokerHooks;
@@ -23,6 +24,8 @@ export interface PluginContext {
   filterOf(subscriptionTopic: string): string;
   /** Extra services some plugins need (the HTTP API's backend, the metrics counter). */
   services: PluginServices;
+  /** MQTT 5 enhanced authentication methods (AUTH packet exchanges) plugins implement. */
+  authMethods: Pick<EnhancedAuth, 'register'>;
 }
 
 export interface PluginServices {

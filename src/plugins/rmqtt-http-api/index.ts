@@ -10,6 +10,8 @@ import { startHttpApi, type HttpApi, type ListenerOptions } from '../../api/serv
 import { parseDurationMs } from '../../util/time.ts';
 import { handlers } from '../../api/handlers.ts';
 import { SPEC_PATH } from '../../api/spec.ts';
+import { tlsOptions } from '../../broker/tls.ts';
+import { resolve } from 'node:path';
 
 export interface HttpApiConfig {
   workers: number;
@@ -23,6 +25,9 @@ export interface HttpApiConfig {
   /** A request's headers must arrive within this (408 after), and the whole request within the other. */
   http_headers_timeout: string;
   http_request_timeout: string;
+  /** HTTPS: certificate and key files (PEM, relative to the plugin folder); both or neither. */
+  http_tls_cert?: string;
+  http_tls_key?: string;
 }
 
 export default definePlugin<HttpApiConfig>({
@@ -43,7 +48,10 @@ export default definePlugin<HttpApiConfig>({
       max_connections: { type: 'integer', minimum: 1, maximum: 65535, default: 256 },
       http_headers_timeout: { ...duration, default: '10s' },
       http_request_timeout: { ...duration, default: '30s' },
+      http_tls_cert: { type: 'string', minLength: 1 },
+      http_tls_key: { type: 'string', minLength: 1 },
     },
+    dependentRequired: { http_tls_cert: ['http_tls_key'], http_tls_key: ['http_tls_cert'] },
   },
   create(ctx) {
     let settings: HttpApiConfig;
@@ -58,7 +66,7 @@ export default definePlugin<HttpApiConfig>({
       async start(config) {
         settings = config;
         backend ??= await createBackend(SPEC_PATH, handlers);
-        http = await startHttpApi(backend, apiContext(), listenerOptions(config));
+        http = await startHttpApi(backend, apiContext(), listenerOptions(config, ctx.config.broker.plugins.dir));
         ctx.services.http = http;
       },
       async stop() {
@@ -66,11 +74,14 @@ export default definePlugin<HttpApiConfig>({
       },
       async reload(config) {
         const previous = http!;
-        if (config.http_laddr !== settings.http_laddr) {
-          http = await startHttpApi(backend!, apiContext(), listenerOptions(config)); // fails → old listener stays
+        const options = listenerOptions(config, ctx.config.broker.plugins.dir); // a bad certificate file → old config stays
+        if (config.http_laddr !== settings.http_laddr || Boolean(options.tls) !== Boolean(previous.tls)) {
+          http = await startHttpApi(backend!, apiContext(), options); // fails → old listener stays
           ctx.services.http = http;
           // Let the reload request that is being answered on the old listener finish.
           setImmediate(() => void previous.close(true));
+        } else if (options.tls) {
+          (previous.server as import('node:https').Server).setSecureContext(options.tls); // new certificates
         }
         settings = config;
       },
@@ -81,9 +92,12 @@ export default definePlugin<HttpApiConfig>({
   },
 });
 
-function listenerOptions(c: HttpApiConfig): ListenerOptions {
+function listenerOptions(c: HttpApiConfig, dir: string): ListenerOptions {
+  const file = (f: string) => resolve(dir, f);
   return {
     laddr: c.http_laddr, maxConnections: c.max_connections,
     headersTimeoutMs: parseDurationMs(c.http_headers_timeout), requestTimeoutMs: parseDurationMs(c.http_request_timeout),
+    ...(c.http_tls_cert && c.http_tls_key
+      ? { tls: tlsOptions({ cert: file(c.http_tls_cert), key: file(c.http_tls_key) }, (k) => `rmqtt-http-api: http_tls_${k}`) } : {}),
   };
 }
