@@ -4,7 +4,8 @@
 //
 // Subscribe rules are read rules too: besides the SUBSCRIBE itself, every message is checked
 // against them before it is delivered (as Mosquitto does), so a subscription to `+/#` never
-// delivers a topic under a denied `secret/#`. Those answers are cached per client and topic.
+// delivers a topic under a denied `secret/#`. Read and publish answers are cached per client
+// and topic (the rules cannot change while loaded), so a message costs one map lookup.
 // Immutable, as in RMQTT: it cannot be unloaded or reloaded at run time.
 import { definePlugin } from '../plugin.ts';
 import { compileRules, decide, type RawRule } from './rules.ts';
@@ -18,8 +19,24 @@ interface AclConfig {
 
 /** After authentication plugins (which use priority 20), before the default allow. */
 const PRIORITY = 50;
-/** Topics whose read answer is remembered per client; beyond it the client's cache starts over. */
-const READ_CACHE_PER_CLIENT = 1024;
+/** Topics whose answer is remembered per client and action; beyond it that cache starts over. */
+const CACHE_PER_CLIENT = 1024;
+
+type Answers = { publish: Map<string, boolean>; read: Map<string, boolean> };
+
+/** The remembered answer for this client, action and topic, computed once. */
+function cachedAnswer(cache: WeakMap<object, Answers>, client: object, kind: keyof Answers, topic: string, compute: () => boolean): boolean {
+  let answers = cache.get(client);
+  if (!answers) cache.set(client, (answers = { publish: new Map(), read: new Map() }));
+  const map = answers[kind];
+  let allowed = map.get(topic);
+  if (allowed === undefined) {
+    allowed = compute();
+    if (map.size >= CACHE_PER_CLIENT) map.clear();
+    map.set(topic, allowed);
+  }
+  return allowed;
+}
 
 export default definePlugin<AclConfig>({
   name: 'rmqtt-acl',
@@ -37,7 +54,7 @@ export default definePlugin<AclConfig>({
   create(ctx) {
     let off: (() => void)[] = [];
     let checks = { connect: 0, publish: 0, subscribe: 0, read: 0, denied: 0 };
-    let readCache = new WeakMap<object, Map<string, boolean>>();
+    let answers = new WeakMap<object, Answers>();
     return {
       async start(config) {
         let rules;
@@ -59,23 +76,20 @@ export default definePlugin<AclConfig>({
           }, PRIORITY),
           ctx.hooks.add('authorizePublish', async (client, packet) => {
             if (!client) return 'ignore'; // the broker's own messages ($SYS, HTTP API)
-            checks.publish++;
-            return verdict(decide(rules, ctx.identity(client), 'publish', packet.topic) ?? fallback);
+            return verdict(cachedAnswer(answers, client, 'publish', packet.topic, () => {
+              checks.publish++;
+              return decide(rules, ctx.identity(client), 'publish', packet.topic) ?? fallback;
+            }));
           }, PRIORITY),
           ctx.hooks.add('authorizeSubscribe', async (client, sub) => {
             checks.subscribe++;
             return verdict(decide(rules, ctx.identity(client), 'subscribe', ctx.filterOf(sub.topic), true) ?? fallback);
           }, PRIORITY),
           ctx.hooks.add('authorizeRead', (client, topic) => {
-            let cache = readCache.get(client);
-            if (!cache) readCache.set(client, (cache = new Map()));
-            let allowed = cache.get(topic);
-            if (allowed === undefined) {
+            const allowed = cachedAnswer(answers, client, 'read', topic, () => {
               checks.read++;
-              allowed = decide(rules, ctx.identity(client), 'subscribe', topic) ?? fallback;
-              if (cache.size >= READ_CACHE_PER_CLIENT) cache.clear();
-              cache.set(topic, allowed);
-            }
+              return decide(rules, ctx.identity(client), 'subscribe', topic) ?? fallback;
+            });
             return allowed ? 'allow' : 'deny';
           }, PRIORITY),
         ];
@@ -84,7 +98,7 @@ export default definePlugin<AclConfig>({
         for (const f of off) f();
         off = [];
         checks = { connect: 0, publish: 0, subscribe: 0, read: 0, denied: 0 };
-        readCache = new WeakMap();
+        answers = new WeakMap();
         return true;
       },
       async reload() {},
