@@ -26,6 +26,7 @@
 // read here (client._parser, client.deliverQoS, client._nextId, broker._takingOver) are each
 // covered by a test (test/aedes-seam.test.ts) that fails when Aedes' behaviour changes.
 import type { Aedes, AedesPublishPacket, Client, Subscription } from 'aedes';
+import { FairIntake } from './fair-intake.ts';
 import type { Logger } from '../util/log.ts';
 
 /** A packet from a client, as mqtt-packet parsed it. */
@@ -75,6 +76,8 @@ export class AedesSeam {
   private order: SeamOrder = { publish: [], refused: [], inbound: [], outbound: [], closed: [], deliver: [] };
   /** PUBLISH packets as parsed from clients (those refused are reported by 'publishRefused'). */
   private readonly fromClients = new WeakSet<object>();
+  /** Hands each client's packets to Aedes fairly (see fair-intake.ts). */
+  private readonly fairness = new FairIntake();
   /** Aedes' own parser listener of each client, which the seam calls after the observers. */
   private readonly aedesParsers = new WeakMap<Client, (packet: InboundPacket) => void>();
 
@@ -115,7 +118,9 @@ export class AedesSeam {
   attach(client: Client): void {
     const parser = client._parser;
     const aedesListeners = parser.listeners('packet') as ((this: unknown, p: InboundPacket) => void)[];
-    this.aedesParsers.set(client, (packet) => { for (const l of aedesListeners) l.call(parser, packet); });
+    const toAedes = (packet: InboundPacket) => { for (const l of aedesListeners) l.call(parser, packet); };
+    this.aedesParsers.set(client, toAedes);
+    this.fairness.attach(client, toAedes);
     parser.removeAllListeners('packet');
     parser.on('packet', (packet: InboundPacket) => {
       if (packet.cmd === 'publish' && packet.qos) this.fromClients.add(packet);
@@ -124,7 +129,7 @@ export class AedesSeam {
         this.isolated('inbound', () => { verdict = fn(client, packet); });
         if (verdict! === 'drop') return;
       }
-      this.aedesParsers.get(client)!(packet);
+      this.fairness.admit(client, packet);
     });
     const stored = this.order.stored;
     if (stored) {

@@ -1,0 +1,94 @@
+// Fair intake of client packets, as Mosquitto reads one packet per socket per loop: Aedes
+// handles every packet of a socket read at once, so a few publishers can fill a whole
+// event-loop turn with PUBLISHes, and the acknowledgements of the subscribers they feed wait
+// behind them. With a subscriber held to `max_inflight` unacknowledged messages, each turn then
+// delivers one window while taking in many: the broker accepts far more than it can deliver
+// and drops the rest.
+//
+// So each client hands Aedes at most PUBLISHES_PER_TURN PUBLISH packets per event-loop turn;
+// the rest wait here, in order, and go first in the next turns (clients in turn). While a client
+// has packets waiting, Aedes reads nothing more from its socket (its batch is not finished), so
+// TCP pushes back on a fast publisher instead of the broker dropping for its subscribers.
+// Acknowledgements of messages sent to the client (PUBACK, PUBREC, PUBCOMP) and PINGREQ never
+// wait: they only free resources, and their order relative to the client's PUBLISHes does not
+// matter. Every other packet keeps its place behind the client's waiting ones.
+import type { Client } from 'aedes';
+
+/** PUBLISH packets of one client handed to Aedes per event-loop turn. */
+export const PUBLISHES_PER_TURN = 2;
+
+interface Packet { cmd: string }
+type ToAedes = (packet: Packet) => void;
+
+const NEVER_WAITS = new Set(['puback', 'pubrec', 'pubcomp', 'pingreq']);
+
+interface Intake {
+  client: Client & { _parsingBatch: number };
+  toAedes: ToAedes;
+  waiting: Packet[];
+  /** PUBLISHes handed over in turn number `turn`. */
+  taken: number;
+  turn: number;
+}
+
+export class FairIntake {
+  private readonly intakes = new WeakMap<Client, Intake>();
+  /** Clients with packets waiting, in the order they get their next turn. */
+  private readonly ready = new Set<Intake>();
+  private scheduled = false;
+  private turn = 0;
+
+  attach(client: Client, toAedes: ToAedes): void {
+    this.intakes.set(client, { client: client as Intake['client'], toAedes, waiting: [], taken: 0, turn: -1 });
+  }
+
+  /** A packet just parsed from the client's socket. */
+  admit(client: Client, packet: Packet): void {
+    const intake = this.intakes.get(client);
+    if (!intake) return;
+    if (NEVER_WAITS.has(packet.cmd)) return intake.toAedes(packet);
+    if (intake.waiting.length === 0 && (packet.cmd !== 'publish' || this.take(intake))) return intake.toAedes(packet);
+    // Aedes reads the socket again only once every packet it was given is done: count this one
+    // as given, so the socket waits with it.
+    intake.client._parsingBatch++;
+    intake.waiting.push(packet);
+    this.ready.add(intake);
+    this.schedule();
+  }
+
+  /** Whether the client may hand over one more PUBLISH this turn. */
+  private take(intake: Intake): boolean {
+    if (intake.turn !== this.turn) {
+      intake.turn = this.turn;
+      intake.taken = 0;
+    }
+    if (intake.taken >= PUBLISHES_PER_TURN) return false;
+    intake.taken++;
+    this.schedule(); // the turn ends: the counts start over
+    return true;
+  }
+
+  private schedule(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      this.turn++;
+      for (const intake of [...this.ready]) {
+        this.ready.delete(intake);
+        while (intake.waiting.length) {
+          const next = intake.waiting[0];
+          if (next.cmd === 'publish' && !this.take(intake)) break;
+          intake.waiting.shift();
+          if (intake.client.closed) continue; // a closed connection's packets are not handled
+          intake.client._parsingBatch--; // Aedes counts it again as it takes it
+          intake.toAedes(next);
+        }
+        if (intake.waiting.length) {
+          this.ready.add(intake);
+          this.schedule();
+        }
+      }
+    });
+  }
+}

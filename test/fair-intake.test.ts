@@ -1,0 +1,60 @@
+// Fair intake (src/broker/fair-intake.ts): a client's PUBLISHes beyond its share of an
+// event-loop turn wait, in order, without changing what MQTT promises: every message is
+// handled once, in order, QoS 2 releases follow their PUBLISH, a DISCONNECT comes after the
+// PUBLISHes sent before it.
+import { test, describe, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import type { RelayMQ } from '../src/app.ts';
+import { PUBLISHES_PER_TURN } from '../src/broker/fair-intake.ts';
+import { startTestRelay, connectClient, collect, waitFor } from './helpers.ts';
+import { rawClient } from './raw-mqtt.ts';
+
+const N = 200;
+
+describe('fair intake', { timeout: 60_000 }, () => {
+  let relay: RelayMQ;
+  before(async () => { relay = await startTestRelay({ broker: { mqtt: { max_inflight: 1024, max_mqueue_len: 10_000 } } }); });
+  after(() => relay.close());
+
+  test(`a burst of ${N} QoS 1 PUBLISHes and a DISCONNECT (far over ${PUBLISHES_PER_TURN} a turn): every one delivered, in order, before the DISCONNECT takes effect`, async () => {
+    const sub = await connectClient(relay);
+    const got = collect(sub);
+    await sub.subscribeAsync('burst/1', { qos: 1 });
+    const p = await rawClient(relay.ports.mqtt!, 'burst-1');
+    for (let i = 1; i <= N; i++) p.send({ cmd: 'publish', topic: 'burst/1', payload: Buffer.from(String(i)), qos: 1, messageId: i, retain: false, dup: false });
+    p.send({ cmd: 'disconnect' });
+    await got.next(N);
+    assert.deepEqual(got.messages.map((m) => Number(m.payload)), Array.from({ length: N }, (_, i) => i + 1));
+    await sub.endAsync();
+  });
+
+  test('QoS 2: PUBRELs sent right behind their PUBLISHes are handled after them; each message exactly once', async () => {
+    const sub = await connectClient(relay);
+    const got = collect(sub);
+    await sub.subscribeAsync('burst/2', { qos: 2 });
+    const p = await rawClient(relay.ports.mqtt!, 'burst-2', { version: 5 });
+    for (let i = 1; i <= 50; i++) {
+      p.send({ cmd: 'publish', topic: 'burst/2', payload: Buffer.from(String(i)), qos: 2, messageId: i, retain: false, dup: false });
+      p.send({ cmd: 'pubrel', messageId: i });
+    }
+    await waitFor(() => p.packets.filter((x) => x.cmd === 'pubcomp').length === 50);
+    await got.next(50);
+    await new Promise((r) => setTimeout(r, 200));
+    assert.deepEqual(got.messages.map((m) => Number(m.payload)), Array.from({ length: 50 }, (_, i) => i + 1));
+    assert.ok(p.packets.filter((x) => x.cmd === 'pubcomp').every((x) => x.reasonCode === undefined || x.reasonCode === 0), 'no PUBREL found its message missing (0x92)');
+    p.destroy();
+    await sub.endAsync();
+  });
+
+  test('a 2000-message flood is handled to the last PUBACK, while another client is answered', async () => {
+    const flood = await rawClient(relay.ports.mqtt!, 'flood');
+    const other = await rawClient(relay.ports.mqtt!, 'pinger');
+    for (let i = 1; i <= 2000; i++) flood.send({ cmd: 'publish', topic: 'flood/x', payload: Buffer.alloc(100), qos: 1, messageId: (i % 65535) + 1, retain: false, dup: false });
+    const pong = other.next((x) => x.cmd === 'pingresp');
+    other.send({ cmd: 'pingreq' });
+    await pong;
+    await waitFor(() => flood.packets.filter((x) => x.cmd === 'puback').length === 2000, 20_000, 'all 2000 PUBACKs');
+    flood.destroy();
+    other.destroy();
+  });
+});
