@@ -1,34 +1,41 @@
-// HTTP API throughput: req/s of GET /api/v2/brokers on relaymq, against a bare node:http
-// handler and against openapi-backend's stock per-request routing, measured in the same run.
+// HTTP API throughput: req/s of relaymq's API against a bare node:http handler that returns the
+// very same JSON (taken from relaymq first), in its own process, measured in the same run.
 import { spawn } from 'node:child_process';
 import autocannon from 'autocannon';
+import mqtt from 'mqtt';
+import { startBroker } from './brokers.ts';
 
 const DURATION_S = Number(process.env.BENCH_HTTP_SECONDS ?? 5);
+const PATHS = ['/api/v2/brokers', '/api/v2/clients/bench-client'];
 
-async function measure(kind: string): Promise<number> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/http-server.ts', kind], { stdio: ['ignore', 'pipe', 'inherit'] });
-  try {
-    const port = await new Promise<number>((resolve, reject) => {
-      const t = setTimeout(() => reject(new Error(`${kind} server did not start`)), 30_000);
-      child.stdout.once('data', (d) => { clearTimeout(t); resolve(Number(String(d).trim())); });
-    });
-    const url = `http://127.0.0.1:${port}/api/v2/brokers`;
-    await autocannon({ url, connections: 16, duration: 1 }); // warm-up
-    const r = await autocannon({ url, connections: 16, duration: DURATION_S });
-    if (r.non2xx || r.errors) throw new Error(`${kind}: ${r.non2xx} non-2xx, ${r.errors} errors`);
-    return r.requests.average;
-  } finally {
-    child.kill();
-  }
+async function reqPerSec(port: number, path: string): Promise<number> {
+  const url = `http://127.0.0.1:${port}${path}`;
+  await autocannon({ url, connections: 16, duration: 1 }); // warm-up
+  const r = await autocannon({ url, connections: 16, duration: DURATION_S });
+  if (r.non2xx || r.errors) throw new Error(`${url}: ${r.non2xx} non-2xx, ${r.errors} errors`);
+  return r.requests.average;
 }
 
-export async function benchHttp(): Promise<Record<string, number>> {
-  const raw = await measure('raw');
-  const stock = await measure('stock');
-  const relaymq = await measure('relaymq');
-  console.log(`GET /api/v2/brokers, ${DURATION_S} s, 16 connections:`);
-  console.log(`  raw node:http        ${raw.toFixed(0)} req/s (baseline 1.00)`);
-  console.log(`  stock openapi-backend ${stock.toFixed(0)} req/s (${(stock / raw).toFixed(2)}× raw)`);
-  console.log(`  relaymq API          ${relaymq.toFixed(0)} req/s (${(relaymq / raw).toFixed(2)}× raw, ${(relaymq / stock).toFixed(2)}× stock)`);
-  return { raw, stock, relaymq };
+export async function benchHttp(): Promise<Record<string, { raw: number; relaymq: number }>> {
+  const relay = await startBroker('relaymq');
+  const client = await mqtt.connectAsync(`mqtt://127.0.0.1:${relay.port}`, { clientId: 'bench-client', reconnectPeriod: 0 });
+  const bodies: Record<string, string> = {};
+  for (const p of PATHS) bodies[p] = await (await fetch(`http://127.0.0.1:${relay.http}${p}`)).text();
+  const raw = spawn(process.execPath, ['--import', 'tsx', 'bench/http-server.ts', JSON.stringify(bodies)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  try {
+    const rawPort = await new Promise<number>((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error('raw server did not start')), 30_000);
+      raw.stdout.once('data', (d) => { clearTimeout(t); resolve(Number(String(d).trim())); });
+    });
+    const out: Record<string, { raw: number; relaymq: number }> = {};
+    for (const p of PATHS) {
+      process.stderr.write(`HTTP ${p}\n`);
+      out[p.replace('/api/v2', '')] = { raw: await reqPerSec(rawPort, p), relaymq: await reqPerSec(relay.http!, p) };
+    }
+    return out;
+  } finally {
+    raw.kill();
+    await client.endAsync(true);
+    await relay.stop();
+  }
 }

@@ -1,19 +1,118 @@
-// `npm run bench`: every benchmark scenario, each reporting ratios against a baseline measured
-// in the same run. Pick some with `npm run bench -- http`.
+// `npm run bench`: the benchmark suite. Each MQTT scenario runs against bare Aedes (the same
+// version relaymq runs on), relaymq with its default config and with the memory store, and
+// Mosquitto when installed, in the same run; results print as one markdown table of ratios
+// against bare Aedes (`--write` also saves it to docs/benchmarks.md with machine and versions).
+//   npm run bench                                  # everything, 5 s per scenario, 10k sessions
+//   npm run bench -- mqtt --seconds 10             # some groups: mqtt, api, http, persistence, prometheus
+//   npm run bench -- api --sessions 100000         # the API at the issue's scale
+// Progress goes to stderr; every loop is bounded in time and count.
+import { parseArgs } from 'node:util';
+import { writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { spawnSync } from 'node:child_process';
+import { startBroker, mosquittoInstalled, type BrokerKind, type RunningBroker } from './brokers.ts';
+import { fanIn, fanOut, latency, connections } from './mqtt.ts';
+import { apiAtScale, API_PATHS } from './api-scale.ts';
 import { benchHttp } from './http.ts';
-import { benchPersistence, benchCounting } from './fanin.ts';
 import { benchPrometheus } from './prometheus.ts';
 
-const scenarios: Record<string, () => Promise<unknown>> = {
-  http: benchHttp,
-  persistence: benchPersistence,
-  counting: benchCounting,
-  prometheus: benchPrometheus,
-};
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: { seconds: { type: 'string', default: '5' }, sessions: { type: 'string', default: '10000' }, write: { type: 'boolean', default: false } },
+});
+const seconds = Number(values.seconds);
+const sessions = Number(values.sessions);
+const groups = positionals.length ? positionals : ['mqtt', 'api', 'http'];
+const log = (msg: string) => process.stderr.write(`${msg}\n`);
 
-const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
-for (const [name, run] of Object.entries(scenarios)) {
-  if (wanted.length && !wanted.includes(name)) continue;
-  console.log(`\n== ${name}`);
-  await run();
+const kinds: BrokerKind[] = ['aedes', 'relaymq', 'relaymq-memory', ...(mosquittoInstalled ? ['mosquitto' as const] : [])];
+const sections: string[] = [];
+
+/** Runs `measure` on a fresh broker of each kind; returns the values by kind. */
+async function perBroker<T>(name: string, measure: (b: RunningBroker) => Promise<T>, only: BrokerKind[] = kinds): Promise<Map<BrokerKind, T>> {
+  const out = new Map<BrokerKind, T>();
+  for (const kind of only) {
+    log(`${name}: ${kind}`);
+    const b = await startBroker(kind);
+    try {
+      out.set(kind, await measure(b));
+    } finally {
+      await b.stop();
+    }
+  }
+  return out;
 }
+
+const ratio = (v: number, base: number) => `${fmt(v)} (${(v / base).toFixed(2)}×)`;
+function fmt(v: number): string {
+  if (!Number.isFinite(v)) return '–';
+  return v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2);
+}
+
+if (groups.includes('mqtt')) {
+  const rows: string[][] = [];
+  const row = (label: string, values: Map<BrokerKind, number>, target: string, higherIsBetter = true) => {
+    const base = values.get('aedes')!;
+    rows.push([label, ...kinds.map((k) => (k === 'aedes' ? fmt(base) : values.has(k) ? ratio(values.get(k)!, base) : '–')), target]);
+    void higherIsBetter;
+  };
+  for (const qos of [0, 1, 2] as const) {
+    const r = await perBroker(`QoS ${qos} fan-in`, (b) => fanIn(b, qos, seconds));
+    row(`QoS ${qos} fan-in, 4 pub → 1 sub, msg/s`, new Map([...r].map(([k, v]) => [k, v.rate])), qos === 0 ? '≥ 0.9×' : qos === 1 ? '≥ 0.8× (memory ≥ 1.0×)' : '');
+    row(`  broker CPU µs per message`, new Map([...r].map(([k, v]) => [k, v.cpuUsPerMsg])), '', false);
+  }
+  const fo = await perBroker('QoS 0 fan-out', (b) => fanOut(b, seconds));
+  row('QoS 0 fan-out, 1 pub → 50 subs, deliveries/s', new Map([...fo].map(([k, v]) => [k, v.rate])), '≥ 0.95×');
+  const lat = await perBroker('QoS 1 latency', (b) => latency(b, seconds));
+  row('QoS 1 latency at 1000 msg/s, p50 ms', new Map([...lat].map(([k, v]) => [k, v.p50])), '', false);
+  row('QoS 1 latency at 1000 msg/s, p99 ms', new Map([...lat].map(([k, v]) => [k, v.p99])), '', false);
+  const conns = await perBroker('connections', (b) => connections(b));
+  row('connections/s, 5000 in batches of 100', new Map([...conns].map(([k, v]) => [k, v.rate])), '≥ 0.9×');
+  row('RSS per idle connection, kB', new Map([...conns].map(([k, v]) => [k, v.rssPerConn / 1024])), '≤ 8 kB', false);
+  sections.push(['## MQTT (ratios against bare Aedes)', '',
+    `| scenario | ${kinds.map((k) => (k === 'aedes' ? 'bare Aedes' : k)).join(' | ')} | target |`,
+    `|---|${kinds.map(() => '---:').join('|')}|---|`,
+    ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n'));
+}
+
+if (groups.includes('api')) {
+  log(`API at ${sessions} sessions (populating over MQTT)`);
+  const b = await startBroker('relaymq');
+  try {
+    const r = await apiAtScale(b, sessions);
+    const targets: Record<string, string> = {
+      '/api/v2/stats/sum': '20', '/api/v2/metrics/prometheus': '20', '/api/v2/nodes': '20', '/api/v2/clients/s-7': '1',
+      '/api/v2/clients?clientid=s-7': '1', '/api/v2/subscriptions?_match_topic=q/7': '5',
+      '/api/v2/clients?_like_clientid=s-99&_limit=100': '50', '/api/v2/clients?_gte_mqueue_len=5&_limit=100': '50',
+    };
+    sections.push([`## HTTP API at ${sessions} offline sessions × 5 queued messages, ${Math.ceil(sessions / 50)} live clients (relaymq defaults)`, '',
+      '| request | p50 ms | p99 ms | target p99 ms |', '|---|---:|---:|---:|',
+      ...API_PATHS.map((p) => `| \`GET ${p.replace('/api/v2', '')}\` | ${fmt(r[p].p50)} | ${fmt(r[p].p99)} | ≤ ${targets[p]} |`)].join('\n'));
+  } finally {
+    await b.stop();
+  }
+}
+
+if (groups.includes('http')) {
+  const r = await benchHttp();
+  sections.push(['## HTTP API throughput (autocannon, 16 connections)', '', '| request | bare node:http req/s | relaymq req/s | target |', '|---|---:|---:|---|',
+    ...Object.entries(r).map(([path, v]) => `| \`GET ${path}\` | ${fmt(v.raw)} | ${ratio(v.relaymq, v.raw)} | ≥ 0.6× |`)].join('\n'));
+}
+if (groups.includes('persistence')) {
+  // The regression benchmark of QoS 1 with the store in the path: a persistent subscriber.
+  const r = await perBroker('QoS 1 fan-in to a persistent subscriber', (b) => fanIn(b, 1, seconds, { persistent: true }), ['relaymq-memory', 'relaymq']);
+  const memory = r.get('relaymq-memory')!.rate;
+  sections.push(['## QoS 1 fan-in to a persistent subscriber (4 pub → 1 sub)', '', '| store | msg/s | broker CPU µs/msg |', '|---|---:|---:|',
+    `| memory | ${fmt(memory)} (1.00×) | ${fmt(r.get('relaymq-memory')!.cpuUsPerMsg)} |`,
+    `| LevelDB (default) | ${ratio(r.get('relaymq')!.rate, memory)} | ${fmt(r.get('relaymq')!.cpuUsPerMsg)} |`].join('\n'));
+}
+if (groups.includes('prometheus')) await benchPrometheus();
+
+const versions = () => {
+  const mosq = mosquittoInstalled ? String(spawnSync('mosquitto', ['-h']).stdout).split('\n')[0] : 'not installed';
+  return `Machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, ${mosq}. ` +
+    `${seconds} s per scenario, one run each; the client is mqtt.js in one process for every broker.`;
+};
+const report = [`# Benchmarks`, '', versions(), '', ...sections.flatMap((s) => [s, ''])].join('\n');
+console.log(`\n${report}`);
+if (values.write) writeFileSync('docs/benchmarks.md', report);

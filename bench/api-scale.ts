@@ -1,0 +1,74 @@
+// HTTP API latency with many sessions: relaymq is populated over MQTT with `sessions` offline
+// persistent sessions holding `queued` messages each, plus sessions/50 live clients; then each
+// endpoint is read `samples` times, one request at a time, by this process (keep-alive).
+import { Agent, request } from 'node:http';
+import mqtt, { type MqttClient } from 'mqtt';
+import type { RunningBroker } from './brokers.ts';
+
+export interface Percentiles { p50: number; p99: number }
+
+const progress = (msg: string) => process.stderr.write(`  … ${msg}\n`);
+
+/** Offline persistent sessions, each subscribed to its own topic, then `queued` QoS 1 messages for each. */
+async function populate(b: RunningBroker, sessions: number, queued: number, live: number): Promise<MqttClient[]> {
+  const url = `mqtt://127.0.0.1:${b.port}`;
+  const BATCH = 200;
+  for (let i = 0; i < sessions; i += BATCH) {
+    await Promise.all(Array.from({ length: Math.min(BATCH, sessions - i) }, async (_, k) => {
+      const c = await mqtt.connectAsync(url, { clientId: `s-${i + k}`, clean: false, reconnectPeriod: 0 });
+      await c.subscribeAsync(`q/${i + k}`, { qos: 1 });
+      await c.endAsync();
+    }));
+    if ((i / BATCH) % 50 === 0) progress(`${i + BATCH} sessions`);
+  }
+  const pub = await mqtt.connectAsync(url, { clientId: 'populate-pub', reconnectPeriod: 0 });
+  for (let m = 0; m < queued; m++) {
+    for (let i = 0; i < sessions; i += BATCH) {
+      await Promise.all(Array.from({ length: Math.min(BATCH, sessions - i) }, (_, k) => pub.publishAsync(`q/${i + k}`, `m${m}`, { qos: 1 })));
+    }
+    progress(`${m + 1}/${queued} messages queued per session`);
+  }
+  await pub.endAsync();
+  const clients: MqttClient[] = [];
+  for (let i = 0; i < live; i += BATCH) {
+    clients.push(...await Promise.all(Array.from({ length: Math.min(BATCH, live - i) }, async (_, k) => {
+      const c = await mqtt.connectAsync(url, { clientId: `live-${i + k}`, reconnectPeriod: 0, keepalive: 300 });
+      await c.subscribeAsync(`live/${i + k}/#`);
+      return c;
+    })));
+  }
+  return clients;
+}
+
+function get(agent: Agent, port: number, path: string): Promise<number> {
+  const t = performance.now();
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path, agent, timeout: 60_000 }, (res) => {
+      res.resume();
+      res.on('end', () => (res.statusCode === 200 ? resolve(performance.now() - t) : reject(new Error(`${path}: ${res.statusCode}`))));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+export const API_PATHS = [
+  '/api/v2/stats/sum', '/api/v2/metrics/prometheus', '/api/v2/nodes',
+  '/api/v2/clients/s-7', '/api/v2/clients?clientid=s-7', '/api/v2/subscriptions?_match_topic=q/7',
+  '/api/v2/clients?_like_clientid=s-99&_limit=100', '/api/v2/clients?_gte_mqueue_len=5&_limit=100',
+];
+
+export async function apiAtScale(b: RunningBroker, sessions: number, samples = 200, queued = 5): Promise<Record<string, Percentiles>> {
+  const live = await populate(b, sessions, queued, Math.ceil(sessions / 50));
+  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+  const out: Record<string, Percentiles> = {};
+  for (const path of API_PATHS) {
+    const times: number[] = [];
+    for (let i = 0; i < samples; i++) times.push(await get(agent, b.http!, path));
+    times.sort((x, y) => x - y);
+    out[path] = { p50: times[Math.floor(samples / 2)], p99: times[Math.min(samples - 1, Math.floor(samples * 0.99))] };
+  }
+  agent.destroy();
+  for (let i = 0; i < live.length; i += 500) await Promise.all(live.slice(i, i + 500).map((c) => c.endAsync(true)));
+  return out;
+}

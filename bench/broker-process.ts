@@ -1,0 +1,32 @@
+// A broker process for bench/brokers.ts: `aedes` (bare Aedes, in memory), `relaymq` (default
+// config: LevelDB store, default plugins) or `relaymq-memory` (memory store), with optional
+// config overrides as JSON. Prints "<mqtt port> <http port>" on stdout.
+import { createServer, type AddressInfo } from 'node:net';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Aedes } from 'aedes';
+import { pino } from 'pino';
+import { loadConfig } from '../src/config/load.ts';
+import { startRelayMQ } from '../src/app.ts';
+
+const [kind, overridesJson] = process.argv.slice(2);
+if (kind === 'aedes') {
+  const broker = await Aedes.createBroker();
+  const server = createServer(broker.handle);
+  server.listen(0, '127.0.0.1', () => process.stdout.write(`${(server.address() as AddressInfo).port}\n`));
+} else {
+  const overrides = JSON.parse(overridesJson ?? '{}') as Record<string, Record<string, unknown>>;
+  const relay = await startRelayMQ(loadConfig(undefined, {
+    broker: {
+      ...overrides,
+      listener: { tcp: { addr: '127.0.0.1:0' }, ws: { enable: false } },
+      persistence: { type: kind === 'relaymq-memory' ? 'memory' : 'level', data_dir: mkdtempSync(join(tmpdir(), 'relaymq-bench-')) },
+    },
+    httpApi: { http_laddr: '127.0.0.1:0' },
+  }), pino({ level: 'silent' }));
+  process.stdout.write(`${relay.ports.mqtt} ${relay.ports.http}\n`);
+  // A clean stop flushes the store, and writes a --cpu-prof profile.
+  process.on('SIGTERM', () => { relay.close().then(() => process.exit(0)); });
+}
+if (kind === 'aedes') process.on('SIGTERM', () => process.exit(0));
