@@ -67,7 +67,10 @@ export function subscriptionRows(r: SessionRecord): SubscriptionRow[] {
 }
 
 export function findSubscriptions(registry: SessionRegistry, q: SubscriptionQuery, limit: number): SubscriptionRow[] {
-  const sessions = q.clientid !== undefined ? [registry.get(q.clientid)].filter((r) => r !== undefined) : registry.values();
+  const sessions = q.clientid !== undefined ? [registry.get(q.clientid)].filter((r) => r !== undefined)
+    // Only the sessions of the routes matching the topic, found in the route trie.
+    : q._match_topic !== undefined ? matchingSessions(registry, q._match_topic)
+    : registry.values();
   const out: SubscriptionRow[] = [];
   for (const r of sessions) {
     for (const row of subscriptionRows(r)) {
@@ -80,6 +83,13 @@ export function findSubscriptions(registry: SessionRegistry, q: SubscriptionQuer
     }
   }
   return out;
+}
+
+/** Each session subscribed to a filter matching the topic, once. */
+function matchingSessions(registry: SessionRegistry, topic: string): SessionRecord[] {
+  const ids = new Set<string>();
+  for (const route of registry.routes.matching(topic)) for (const id of route.clientids) ids.add(id);
+  return [...ids].map((id) => registry.get(id)).filter((r) => r !== undefined);
 }
 
 export function findRoutes(registry: SessionRegistry, limit: number, topic?: string): string[] {

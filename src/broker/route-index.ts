@@ -1,30 +1,39 @@
-// Topic filters that have at least one subscribing session, with how many, and a trie
-// (qlobber, as Aedes' own matcher) to tell whether a concrete topic has any route. A
-// `$`-topic is only matched by filters that do not start with a wildcard (MQTT 4.7.2), so
-// those filters live in a second trie.
+// Topic filters that have at least one subscribing session, with the sessions, and tries
+// (qlobber, as Aedes' own matcher) to tell whether a concrete topic has any route and which
+// filters match it — so `/subscriptions?_match_topic=` never walks every session. A `$`-topic
+// is only matched by filters that do not start with a wildcard (MQTT 4.7.2), so those filters
+// live in second tries.
 import qlobber from 'qlobber';
 
 const OPTIONS = { separator: '/', wildcard_one: '+', wildcard_some: '#', match_empty_levels: true };
 
 export class RouteIndex {
-  private readonly counts = new Map<string, number>();
+  /** Route → the client ids of the sessions subscribed to it (one per subscription). */
+  private readonly subscribers = new Map<string, string[]>();
   private readonly literalFirst = new qlobber.QlobberTrue(OPTIONS);
   private readonly wildcardFirst = new qlobber.QlobberTrue(OPTIONS);
+  private readonly literalFirstFilters = new qlobber.Qlobber<string>(OPTIONS);
+  private readonly wildcardFirstFilters = new qlobber.Qlobber<string>(OPTIONS);
 
-  add(filter: string): void {
-    const n = this.counts.get(filter) ?? 0;
-    this.counts.set(filter, n + 1);
-    if (n === 0) this.trie(filter).add(filter);
+  add(filter: string, clientid: string): void {
+    const ids = this.subscribers.get(filter);
+    if (ids) return void ids.push(clientid);
+    this.subscribers.set(filter, [clientid]);
+    const [test, values] = this.tries(filter);
+    test.add(filter);
+    values.add(filter, filter);
   }
 
-  remove(filter: string): void {
-    const n = this.counts.get(filter) ?? 0;
-    if (n <= 1) {
-      if (n === 1) this.trie(filter).remove(filter);
-      this.counts.delete(filter);
-    } else {
-      this.counts.set(filter, n - 1);
-    }
+  remove(filter: string, clientid: string): void {
+    const ids = this.subscribers.get(filter);
+    if (!ids) return;
+    const i = ids.indexOf(clientid);
+    if (i >= 0) ids.splice(i, 1);
+    if (ids.length > 0) return;
+    this.subscribers.delete(filter);
+    const [test, values] = this.tries(filter);
+    test.remove(filter);
+    values.remove(filter, filter);
   }
 
   /** Is there a route for this concrete topic? */
@@ -33,15 +42,24 @@ export class RouteIndex {
     return !topic.startsWith('$') && this.wildcardFirst.test(topic);
   }
 
+  /** The routes matching a concrete topic, with their subscribers. */
+  matching(topic: string): { filter: string; clientids: readonly string[] }[] {
+    const filters = this.literalFirstFilters.match(topic);
+    if (!topic.startsWith('$')) filters.push(...this.wildcardFirstFilters.match(topic));
+    return filters.map((filter) => ({ filter, clientids: this.subscribers.get(filter)! }));
+  }
+
   filters(): IterableIterator<string> {
-    return this.counts.keys();
+    return this.subscribers.keys();
   }
 
   get size(): number {
-    return this.counts.size;
+    return this.subscribers.size;
   }
 
-  private trie(filter: string) {
-    return filter.startsWith('+') || filter.startsWith('#') ? this.wildcardFirst : this.literalFirst;
+  private tries(filter: string) {
+    return filter.startsWith('+') || filter.startsWith('#')
+      ? [this.wildcardFirst, this.wildcardFirstFilters] as const
+      : [this.literalFirst, this.literalFirstFilters] as const;
   }
 }

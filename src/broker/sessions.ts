@@ -78,7 +78,7 @@ export class SessionRegistry {
     const prev = this.sessions.get(rec.clientid);
     if (prev && prev !== rec) this.unindex(prev);
     this.sessions.set(rec.clientid, rec);
-    if (prev !== rec) for (const f of Object.keys(rec.subscriptions)) this.indexFilter(f, +1);
+    if (prev !== rec) for (const f of Object.keys(rec.subscriptions)) this.indexFilter(rec, f, +1);
     if (prev && prev !== rec) this.dirty.delete(prev);
     this.markDirty(rec);
   }
@@ -120,7 +120,7 @@ export class SessionRegistry {
   setSubscription(rec: SessionRecord, filter: string, qos: Qos): void {
     const known = Object.hasOwn(rec.subscriptions, filter);
     if (known && rec.subscriptions[filter] === qos) return; // nothing changes, nothing to store
-    if (!known) this.indexFilter(filter, +1);
+    if (!known) this.indexFilter(rec, filter, +1);
     // defineProperty, not assignment: a filter named "__proto__" must be an own key too.
     Object.defineProperty(rec.subscriptions, filter, { value: qos, enumerable: true, writable: true, configurable: true });
     this.changed(rec);
@@ -129,7 +129,7 @@ export class SessionRegistry {
   removeSubscription(rec: SessionRecord, filter: string): boolean {
     if (!Object.hasOwn(rec.subscriptions, filter)) return false;
     delete rec.subscriptions[filter];
-    this.indexFilter(filter, -1);
+    this.indexFilter(rec, filter, -1);
     this.changed(rec);
     return true;
   }
@@ -144,14 +144,14 @@ export class SessionRegistry {
   }
 
   private unindex(rec: SessionRecord): void {
-    for (const f of Object.keys(rec.subscriptions)) this.indexFilter(f, -1);
+    for (const f of Object.keys(rec.subscriptions)) this.indexFilter(rec, f, -1);
   }
 
-  private indexFilter(filter: string, delta: 1 | -1): void {
+  private indexFilter(rec: SessionRecord, filter: string, delta: 1 | -1): void {
     const shared = parseShared(filter);
     const route = shared ? shared.filter : filter;
-    if (delta > 0) this.routes.add(route);
-    else this.routes.remove(route);
+    if (delta > 0) this.routes.add(route, rec.clientid);
+    else this.routes.remove(route, rec.clientid);
     this.subscriptionCount += delta;
     if (shared) this.sharedCount += delta;
   }

@@ -12,7 +12,14 @@ declare module 'qlobber' {
     remove(topic: string): this;
     test(topic: string): boolean;
   }
-  const qlobber: { QlobberTrue: typeof QlobberTrue };
+  /** A trie of topic → values. */
+  export class Qlobber<V = unknown> {
+    constructor(options?: QlobberOptions);
+    add(topic: string, value: V): this;
+    remove(topic: string, value?: V): this;
+    match(topic: string): V[];
+  }
+  const qlobber: { QlobberTrue: typeof QlobberTrue; Qlobber: typeof Qlobber };
   export default qlobber;
 }
 
