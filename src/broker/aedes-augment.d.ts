@@ -51,8 +51,7 @@ declare module 'aedes' {
     _parser: import('node:events').EventEmitter;
     /** Resends a stored message after a reconnect (patch 015); flow control paces it. */
     writeStored: (packet: AedesPublishPacket, done: (err?: Error) => void) => void;
-    /** MQTT 5 limits the client set in CONNECT (Aedes reads them; patch 015 onwards uses them). */
+    /** The MQTT 5 client's Receive Maximum, as Aedes reads it from CONNECT (flow control caps at it). */
     receiveMaximum?: number;
-    maximumPacketSize?: number;
   }
 }
