@@ -1,6 +1,6 @@
 // openapi-backend recomputes its operation list (lodash over the whole document) and compiles a
-// RegExp per path template on every request. This module replaces its router's lookups by
-// tables built once at startup: a Map for static paths, precompiled patterns for templated
+// RegExp per path template on every request, and parses a request (lodash clones) several
+// times. This module replaces its router's lookups by tables built once at startup: a Map for static paths, precompiled patterns for templated
 // ones. Semantics stay openapi-backend's: static paths win over templates, a path that exists
 // with another method is a 405.
 //
@@ -106,6 +106,17 @@ export class CompiledRouter {
       for (const k of t.byMethod.keys()) allowed.add(k);
     }
     return { allowed: [...allowed].map((x) => x.toUpperCase()) };
+  }
+
+  /**
+   * The operation's parameters, read strictly: path parameters decoded once, integers and
+   * booleans canonical (400 otherwise). `query` is the request's, one value per name.
+   */
+  parameters(operation: Operation, fullPath: string, query: Record<string, string>): { params: Record<string, string>; query: Record<string, string> } {
+    const params = this.pathParams(operation, fullPath);
+    this.checkScalars(operation, 'path', params);
+    this.checkScalars(operation, 'query', query);
+    return { params, query };
   }
 
   /** The operation's path parameters, each percent-decoded once; a malformed escape is a 400. */

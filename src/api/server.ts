@@ -14,7 +14,7 @@ import {
   PayloadTooLarge, RequestTimeout, RouteNotFound, ServiceUnavailable, UnsupportedMediaType,
 } from './errors.ts';
 import { refuseAccess } from './access.ts';
-import type { ApiBackend, Reply } from './backend.ts';
+import type { ApiBackend } from './backend.ts';
 import type { ApiContext } from './types.ts';
 import { splitAddr } from '../broker/broker.ts';
 import { capConnections } from '../broker/connection-limits.ts';
@@ -87,7 +87,7 @@ async function handle(backend: ApiBackend, ctx: ApiContext, req: IncomingMessage
       res.setHeader('Connection', 'close'); // the body, if any, is not read
       throw refusal;
     }
-    const url = new URL(req.url ?? '/', 'http://relaymq');
+    const url = splitUrl(req.url ?? '/');
     const method = req.method ?? 'GET';
     const match = backend.router.match(method, url.pathname);
     if (!match.operation) {
@@ -98,13 +98,11 @@ async function handle(backend: ApiBackend, ctx: ApiContext, req: IncomingMessage
       }
       throw new RouteNotFound(url.pathname);
     }
-    const query = singleValued(url.searchParams);
+    const query = url.search ? singleValued(new URLSearchParams(url.search)) : {};
     let body: unknown;
     if (match.operation.requestBody) body = await readJsonBody(req, res);
     else req.resume();
-    const reply = await backend.api.handleRequest({
-      method, path: url.pathname, query, headers: req.headers as Record<string, string>, body,
-    }, ctx) as Reply;
+    const reply = await backend.dispatch(match.operation, { path: url.pathname, query, headers: req.headers, body }, ctx);
     send(res, reply.status, reply.text ? String(reply.data) : envelope(0, '', reply.data), reply.text);
   } catch (e) {
     // The client went away (mid-upload): nobody to answer, nothing to log.
@@ -113,6 +111,18 @@ async function handle(backend: ApiBackend, ctx: ApiContext, req: IncomingMessage
     if (err instanceof InternalError) ctx.log.error({ err: e, url: req.url }, 'unhandled error in API handler');
     send(res, err.status, envelope(err.status, err.message, null), false);
   }
+}
+
+/** Plain URL characters, for which splitting at '?' gives what WHATWG URL parsing would. */
+const PLAIN_PATH = /^\/[\w\-/~+:@!$&'()*,;=%]*$/;
+
+/** The path and query string of a request target (WHATWG URL parsing only for unusual ones: dot segments, spaces…). */
+function splitUrl(target: string): { pathname: string; search: string } {
+  const q = target.indexOf('?');
+  const pathname = q < 0 ? target : target.slice(0, q);
+  if (PLAIN_PATH.test(pathname) && !pathname.includes('/.')) return { pathname, search: q < 0 ? '' : target.slice(q + 1) };
+  const url = new URL(target, 'http://relaymq');
+  return { pathname: url.pathname, search: url.search.slice(1) };
 }
 
 /** The query as one value per name; a parameter given twice is ambiguous, so a 400. */
