@@ -8,7 +8,7 @@ import { pino } from 'pino';
 import { startTestRelay, http, getData } from './helpers.ts';
 import { createBackend } from '../src/api/backend.ts';
 import { handlers } from '../src/api/handlers.ts';
-import { SPEC_PATH } from '../src/api/spec.ts';
+import { specDocument } from '../src/api/spec.ts';
 import { MAX_BODY_BYTES } from '../src/api/server.ts';
 import type { RelayMQ } from '../src/app.ts';
 
@@ -91,7 +91,7 @@ describe('errors in the envelope', () => {
 
   test('/stats/sum, /metrics/sum, /metrics/prometheus(/sum) are static paths, never a node id', () => {
     // Routing is checked on the compiled router itself, independently of the handlers.
-    return createBackend(SPEC_PATH, handlers).then(({ router }) => {
+    return createBackend(specDocument() as never, handlers).then(({ router }) => {
       const id = (p: string) => router.match('GET', `/api/v2${p}`).operation?.operationId;
       assert.equal(id('/stats/sum'), 'get_stats_sum');
       assert.equal(id('/stats/2'), 'get_stats');

@@ -9,7 +9,8 @@ import { createBackend, type ApiBackend } from '../../api/backend.ts';
 import { startHttpApi, type HttpApi, type ListenerOptions } from '../../api/server.ts';
 import { parseDurationMs } from '../../util/time.ts';
 import { handlers } from '../../api/handlers.ts';
-import { SPEC_PATH } from '../../api/spec.ts';
+import { specDocument } from '../../api/spec.ts';
+import type { Document } from 'openapi-backend';
 import { tlsOptions } from '../../broker/tls.ts';
 import { resolve } from 'node:path';
 
@@ -65,7 +66,7 @@ export default definePlugin<HttpApiConfig>({
     return {
       async start(config) {
         settings = config;
-        backend ??= await createBackend(SPEC_PATH, handlers);
+        backend ??= await createBackend(specDocument() as unknown as Document, handlers);
         http = await startHttpApi(backend, apiContext(), listenerOptions(config, ctx.config.broker.plugins.dir));
         ctx.services.http = http;
       },
