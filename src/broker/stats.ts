@@ -1,8 +1,8 @@
 // The stats of a node (/stats): gauges read from the live state, each with the highest value
 // seen since the node started. The gauges that cost O(1) are recorded on every event that can
-// raise them (CONNECT, connection, session, subscription, retained message); those that walk
-// clients or retained messages, on a once-a-second sample and on every read; message_queues
-// (which counts stored queues) on reads only. Keys come from the spec's Stats schema.
+// raise them (CONNECT, connection, session, subscription, retained message); the others
+// (retained messages, whose expiry is checked, and connected clients' queues) on a
+// once-a-second sample and on every read. No read walks the sessions or their queues. Keys come from the spec's Stats schema.
 import type { Aedes } from 'aedes';
 import { STATS_KEYS } from '../../generated/schema-keys.ts';
 import type { FlowControl } from './flow-control.ts';
@@ -83,13 +83,14 @@ export class StatsCollector {
     };
   }
 
-  /** Queued in FlowControl for connected sessions, plus stored for offline ones. */
+  /**
+   * Queued in FlowControl for connected sessions, plus stored for offline ones: everything
+   * stored less what connected clients have stored (O(connected clients), never O(sessions)).
+   */
   private messageQueues(): number {
-    let n = this.flow.totals().queued;
-    for (const rec of this.registry.values()) {
-      if (!rec.connected) n += this.store.queueLength(rec.clientid);
-    }
-    return n;
+    let stored = this.store.totalQueued();
+    for (const id in this.broker.clients) stored -= this.store.queueLength(id);
+    return this.flow.totals().queued + stored;
   }
 
   private record(now: Record<string, number>): void {

@@ -54,6 +54,7 @@ export class MqttStore {
   private seq = 0;
   private maxCounter = 0;
   private queuedTotal = 0;
+  private incomingTotal = 0;
   private limits: QueueLimits = { maxQueue: Number.MAX_SAFE_INTEGER, online: () => false };
   private dropListeners: DropListener[] = [];
   broker?: BrokerRef;
@@ -85,7 +86,7 @@ export class MqttStore {
         break;
       case 'incoming': {
         const packet = decodePacket(value);
-        this.incomingOf(k.clientId).set(packet.messageId!, packet);
+        this.setIncoming(k.clientId, packet.messageId!, packet);
         break;
       }
       case 'will':
@@ -330,7 +331,7 @@ export class MqttStore {
     const id = packet.messageId!;
     const stored = toStoredPacket({ ...new Packet(packet), messageId: id });
     return this.commit(() => [{ type: 'put', key: Keys.incoming(client.id, id), value: encodePacket(stored) }],
-      () => { this.incomingOf(client.id).set(id, stored); });
+      () => { this.setIncoming(client.id, id, stored); });
   }
 
   async incomingGetPacket(client: ClientRef, packet: { messageId?: number }): Promise<StoredPacket> {
@@ -352,23 +353,22 @@ export class MqttStore {
       () => { for (const id of ids) this.deleteIncoming(client.id, id); });
   }
 
-  /** QoS 2 messages awaiting PUBREL, over every session (for the stats). */
+  /** QoS 2 messages awaiting PUBREL, over every session (for the stats). O(1). */
   incomingCount(): number {
-    let n = 0;
-    for (const m of this.incoming.values()) n += m.size;
-    return n;
+    return this.incomingTotal;
   }
 
-  private incomingOf(clientId: string): Map<number, StoredPacket> {
+  private setIncoming(clientId: string, id: number, packet: StoredPacket): void {
     let m = this.incoming.get(clientId);
     if (!m) this.incoming.set(clientId, (m = new Map()));
-    return m;
+    if (!m.has(id)) this.incomingTotal++;
+    m.set(id, packet);
   }
 
   private deleteIncoming(clientId: string, id: number): void {
     const m = this.incoming.get(clientId);
     if (!m) return;
-    m.delete(id);
+    if (m.delete(id)) this.incomingTotal--;
     if (m.size === 0) this.incoming.delete(clientId);
   }
 
