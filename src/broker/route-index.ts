@@ -5,6 +5,8 @@
 // live in second tries.
 import qlobber from 'qlobber';
 
+/** Topics whose answer matches() remembers at most. */
+const ANSWERS_KEPT = 10_000;
 const OPTIONS = { separator: '/', wildcard_one: '+', wildcard_some: '#', match_empty_levels: true };
 
 export class RouteIndex {
@@ -14,11 +16,14 @@ export class RouteIndex {
   private readonly wildcardFirst = new qlobber.QlobberTrue(OPTIONS);
   private readonly literalFirstFilters = new qlobber.Qlobber<string>(OPTIONS);
   private readonly wildcardFirstFilters = new qlobber.Qlobber<string>(OPTIONS);
+  /** Answers of matches(), for topics published again; emptied whenever a route comes or goes. */
+  private readonly answers = new Map<string, boolean>();
 
   add(filter: string, clientid: string): void {
     const ids = this.subscribers.get(filter);
     if (ids) return void ids.push(clientid);
     this.subscribers.set(filter, [clientid]);
+    this.answers.clear();
     const [test, values] = this.tries(filter);
     test.add(filter);
     values.add(filter, filter);
@@ -31,15 +36,21 @@ export class RouteIndex {
     if (i >= 0) ids.splice(i, 1);
     if (ids.length > 0) return;
     this.subscribers.delete(filter);
+    this.answers.clear();
     const [test, values] = this.tries(filter);
     test.remove(filter);
     values.remove(filter, filter);
   }
 
-  /** Is there a route for this concrete topic? */
+  /** Is there a route for this concrete topic? (Asked for every message: answers are remembered.) */
   matches(topic: string): boolean {
-    if (this.literalFirst.test(topic)) return true;
-    return !topic.startsWith('$') && this.wildcardFirst.test(topic);
+    let routed = this.answers.get(topic);
+    if (routed === undefined) {
+      routed = this.literalFirst.test(topic) || (!topic.startsWith('$') && this.wildcardFirst.test(topic));
+      if (this.answers.size >= ANSWERS_KEPT) this.answers.clear();
+      this.answers.set(topic, routed);
+    }
+    return routed;
   }
 
   /** The routes matching a concrete topic, with their subscribers. */
