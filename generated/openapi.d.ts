@@ -24,6 +24,43 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/health": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Liveness: 200 while the process serves requests. */
+        get: operations["get_health"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/health/ready": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Readiness: 200 only when the MQTT listeners are up and the store accepts writes.
+         * @description Otherwise 503, with what is not ready in `msg`.
+         */
+        get: operations["get_health_ready"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/brokers": {
         parameters: {
             query?: never;
@@ -663,6 +700,23 @@ export interface components {
         };
         ApiListEnvelope: components["schemas"]["SuccessEnvelope"] & {
             data?: components["schemas"]["ApiEndpoint"][];
+        };
+        HealthEnvelope: components["schemas"]["SuccessEnvelope"] & {
+            data: components["schemas"]["Health"];
+        };
+        /**
+         * @description relaymq extension: a probe's answer.
+         * @example {
+         *       "status": "ready",
+         *       "node_id": 1,
+         *       "uptime": "0 days 0 hours, 5 minutes, 2 seconds"
+         *     }
+         */
+        Health: {
+            /** @enum {string} */
+            status: "alive" | "ready";
+            node_id: components["schemas"]["NodeId"];
+            uptime: components["schemas"]["Uptime"];
         };
         BrokerListEnvelope: components["schemas"]["SuccessEnvelope"] & {
             data?: components["schemas"]["BrokerInfo"][];
@@ -1437,6 +1491,66 @@ export interface operations {
             };
             401: components["responses"]["Unauthorized"];
             500: components["responses"]["InternalError"];
+        };
+    };
+    get_health: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The process is alive. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HealthEnvelope"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    get_health_ready: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The node is ready to serve MQTT clients. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HealthEnvelope"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            500: components["responses"]["InternalError"];
+            /** @description The node is not ready; `msg` says why (store refusing writes, listeners not up, shutting down). */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "code": 503,
+                     *       "msg": "not ready: the store is unavailable: IO error: No space left on device",
+                     *       "data": null
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
         };
     };
     list_brokers: {

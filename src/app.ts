@@ -109,6 +109,7 @@ export async function startRelayMQ(config: Config, log: Logger = createLogger(co
   const node = new LocalNode({
     id: nodeCfg.id, name: nodeCfg.name, startedAt, dataDir: config.broker.persistence.data_dir,
     listeners: () => listenerInfo(listeners, config.broker),
+    enabledListeners: Object.values(config.broker.listener).filter((l) => l.enable).length,
   },
     broker, tracker, new SessionAdmin(broker, hooks, tracker, nodeCfg.id), limits, stats, counter, plugins, store);
   ctx.cluster = new LocalCluster(node);

@@ -78,9 +78,13 @@ describe('store failures', { timeout: 180_000 }, () => {
       const node = (await getData(relay, '/api/v2/nodes'))[0];
       assert.deepEqual([node.node_status, node.running], ['Degraded', false]);
       assert.equal((await getData(relay, '/api/v2/brokers/1')).node_status, 'Degraded');
+      const ready = await http(relay, 'GET', '/api/v2/health/ready');
+      assert.equal(ready.status, 503, 'not ready while the store refuses writes');
+      assert.match(ready.json.msg, /^not ready: the store is unavailable/);
 
       rmSync(filler);
       await waitFor(async () => (await getData(relay, '/api/v2/nodes/1')).node_status === 'Running', 10_000, 'recovery without a restart');
+      assert.equal((await http(relay, 'GET', '/api/v2/health/ready')).status, 200, 'ready again');
       p5.send({ cmd: 'publish', topic: 'df/a', payload: Buffer.from('accepted'), qos: 1, messageId: 3, retain: false, dup: false });
       assert.equal((await p5.next((x) => x.cmd === 'puback' && x.messageId === 3)).reasonCode, 0);
       const back = await rawClient(relay.ports.mqtt!, 'df-sub', { clean: false });

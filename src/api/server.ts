@@ -82,12 +82,15 @@ export async function startHttpApi(backend: ApiBackend, ctx: ApiContext, opts: L
 
 async function handle(backend: ApiBackend, ctx: ApiContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
   try {
-    const refusal = refuseAccess(req.headers.authorization, ctx.bearerToken(), req.socket.remoteAddress);
+    const url = splitUrl(req.url ?? '/');
+    // Probes (load balancers, Kubernetes) carry no token: the health endpoints answer anyone,
+    // unless health_requires_token says otherwise.
+    const open = HEALTH_PATHS.has(url.pathname) && !ctx.settings().health_requires_token;
+    const refusal = open ? undefined : refuseAccess(req.headers.authorization, ctx.bearerToken(), req.socket.remoteAddress);
     if (refusal) {
       res.setHeader('Connection', 'close'); // the body, if any, is not read
       throw refusal;
     }
-    const url = splitUrl(req.url ?? '/');
     const method = req.method ?? 'GET';
     const match = backend.router.match(method, url.pathname);
     if (!match.operation) {
@@ -112,6 +115,8 @@ async function handle(backend: ApiBackend, ctx: ApiContext, req: IncomingMessage
     send(res, err.status, envelope(err.status, err.message, null), false);
   }
 }
+
+const HEALTH_PATHS = new Set(['/api/v2/health', '/api/v2/health/ready']);
 
 /** Plain URL characters, for which splitting at '?' gives what WHATWG URL parsing would. */
 const PLAIN_PATH = /^\/[\w\-/~+:@!$&'()*,;=%]*$/;

@@ -141,7 +141,7 @@ const listenerTls = (cfg: BrokerConfig, name: 'tls' | 'wss') => tlsOptions(cfg.l
 
 /** What /nodes lists about the listeners: name, bound address, TLS or not, WebSocket path. */
 export function listenerInfo(l: MqttListeners, cfg: BrokerConfig): { name: ListenerName; addr: string; port: number; tls: boolean; path?: string }[] {
-  return (Object.entries(l) as [ListenerName, TcpServer][]).map(([name, server]) => {
+  return (Object.entries(l) as [ListenerName, TcpServer][]).filter(([, server]) => server.listening).map(([name, server]) => {
     const a = server.address() as AddressInfo;
     const path = name === 'ws' || name === 'wss' ? cfg.listener[name].path : undefined;
     return { name, addr: a.address, port: a.port, tls: name === 'tls' || name === 'wss', ...(path ? { path } : {}) };

@@ -3,7 +3,7 @@
 // whole cluster); a Redis-backed cluster implements the same interfaces and needs no handler
 // change.
 import type { components } from '../../generated/openapi.js';
-import type { BrokerInfo, NodeInfo, NodeStatus } from './node-info.ts';
+import type { BrokerInfo, Health, NodeInfo, NodeStatus } from './node-info.ts';
 import type { ClientQuery, SubscriptionQuery } from './queries.ts';
 import type { PublishRequest } from './admin.ts';
 import type { Qos } from './sessions.ts';
@@ -23,6 +23,10 @@ export interface ClusterNode {
   status(): NodeStatus;
   running(): boolean;
   brokerInfo(): Promise<BrokerInfo>;
+  /** Why the node cannot serve MQTT clients now (store refusing writes, listeners down, stopping), or undefined. */
+  notReady(): Promise<string | undefined>;
+  /** The liveness and readiness answers of /health. */
+  health(status: 'alive' | 'ready'): Promise<Health>;
   nodeInfo(): Promise<NodeInfo>;
   stats(): Promise<Stats>;
   metrics(): Promise<Metrics>;

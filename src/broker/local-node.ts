@@ -1,7 +1,7 @@
 // This process as a cluster node: broker figures, the session registry's queries and the
 // session actions, in the API's shapes.
 import type { Aedes } from 'aedes';
-import { brokerInfo, nodeInfo, type BrokerInfo, type NodeIdentity, type NodeInfo, type NodeStatus } from './node-info.ts';
+import { brokerInfo, health, nodeInfo, type BrokerInfo, type NodeIdentity, type NodeInfo, type NodeStatus } from './node-info.ts';
 import type { ClientInfo, ClusterNode, RouteInfo, SubscriptionInfo } from './cluster.ts';
 import type { SessionTracker } from './session-tracker.ts';
 import type { SessionAdmin, PublishRequest } from './admin.ts';
@@ -43,6 +43,19 @@ export class LocalNode implements ClusterNode {
 
   running(): boolean {
     return this.status() === 'Running';
+  }
+
+  async notReady(): Promise<string | undefined> {
+    if (this.broker.closed) return 'the broker is shutting down';
+    const store = this.store.health();
+    if (!store.healthy) return `the store is unavailable: ${store.reason}`;
+    const up = this.identity.listeners().length;
+    if (up < this.identity.enabledListeners) return `${up} of ${this.identity.enabledListeners} MQTT listeners are up`;
+    return undefined;
+  }
+
+  async health(status: 'alive' | 'ready') {
+    return health(this.identity, status);
   }
 
   async brokerInfo(): Promise<BrokerInfo> {

@@ -17,6 +17,7 @@ export const SYSDESCR = 'relaymq MQTT broker';
 export const RUNTIME = `node ${process.version}`;
 
 export type NodeListener = components['schemas']['NodeListener'];
+export type Health = components['schemas']['Health'];
 
 export interface NodeIdentity {
   id: number;
@@ -25,6 +26,13 @@ export interface NodeIdentity {
   dataDir: string;
   /** The MQTT listeners as bound now. */
   listeners(): NodeListener[];
+  /** How many MQTT listeners the config enables (all must be up for the node to be ready). */
+  enabledListeners: number;
+}
+
+/** A probe's answer (/health, /health/ready). */
+export function health(node: NodeIdentity, status: 'alive' | 'ready'): Health {
+  return { status, node_id: node.id, uptime: formatUptime((Date.now() - node.startedAt) / 1000) };
 }
 
 export function brokerInfo(node: NodeIdentity, status: NodeStatus): BrokerInfo {

@@ -107,7 +107,8 @@ export class PluginManager {
 }
 
 function redact(v: unknown, key = ''): unknown {
-  if (SECRET_KEY.test(key) && v !== undefined && v !== null && typeof v !== 'object') return '******';
+  // A switch such as health_requires_token is not a secret: only values are.
+  if (SECRET_KEY.test(key) && (typeof v === 'string' || typeof v === 'number')) return '******';
   if (Array.isArray(v)) return v.map((x) => redact(x));
   if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, redact(x, k)]));
   return v;

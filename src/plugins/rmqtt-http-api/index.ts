@@ -26,6 +26,8 @@ export interface HttpApiConfig {
   /** A request's headers must arrive within this (408 after), and the whole request within the other. */
   http_headers_timeout: string;
   http_request_timeout: string;
+  /** Whether /health and /health/ready need the token (and loopback) like everything else. */
+  health_requires_token: boolean;
   /** HTTPS: certificate and key files (PEM, relative to the plugin folder); both or neither. */
   http_tls_cert?: string;
   http_tls_key?: string;
@@ -49,6 +51,7 @@ export default definePlugin<HttpApiConfig>({
       max_connections: { type: 'integer', minimum: 1, maximum: 65535, default: 256 },
       http_headers_timeout: { ...duration, default: '10s' },
       http_request_timeout: { ...duration, default: '30s' },
+      health_requires_token: { type: 'boolean', default: false },
       http_tls_cert: { type: 'string', minLength: 1 },
       http_tls_key: { type: 'string', minLength: 1 },
     },
