@@ -19,6 +19,8 @@ export interface Operation {
   /** Statuses a valid request may get when the broker's state forbids it (x-semantic-errors). */
   semanticErrors: number[];
   secured: boolean;
+  /** Answers without the envelope (`x-raw: true`: the spec as JSON). */
+  raw: boolean;
 }
 
 export interface Spec { doc: Schema; operations: Operation[] }
@@ -40,6 +42,7 @@ export function loadSpec(file: string): Spec {
         body: op.requestBody ? deref(op.requestBody).content?.['application/json']?.schema : undefined,
         semanticErrors: op['x-semantic-errors'] ?? [],
         secured: (op.security ?? doc.security ?? []).length > 0,
+        raw: op['x-raw'] === true,
       });
     }
   }

@@ -13,9 +13,20 @@ export const API_ROOT = '/api/v2';
 
 export interface Reply {
   status: number;
-  /** JSON payload for the envelope's `data`, or the raw text of a text/plain operation. */
+  /** JSON payload for the envelope's `data`, or the raw text of an operation answering without one. */
   data: unknown;
-  text: boolean;
+  /** Set for an operation answering without the envelope (Prometheus text, the spec itself). */
+  contentType?: string;
+}
+
+/**
+ * The Content-Type of an operation that answers without the envelope, or undefined: one whose
+ * 200 response is not JSON (Prometheus text), or marked `x-raw: true` (the spec as JSON).
+ */
+function rawContentType(op: Operation): string | undefined {
+  const media = Object.keys((op.responses?.['200'] as { content?: Record<string, unknown> })?.content ?? {})[0];
+  if (!media || (media === 'application/json' && !(op as { 'x-raw'?: boolean })['x-raw'])) return undefined;
+  return media === 'text/plain' ? 'text/plain; version=0.0.4; charset=utf-8' : `${media}; charset=utf-8`;
 }
 
 export interface ApiBackend {
@@ -88,10 +99,10 @@ export async function createBackend(definition: Document, handlers: Partial<Hand
   for (const op of router.operations) {
     const id = op.operationId as keyof Handlers;
     const handler = handlers[id] as (req: unknown, ctx: ApiContext) => Promise<unknown>;
-    const text = Boolean((op.responses?.['200'] as { content?: Record<string, unknown> })?.content?.['text/plain']);
+    const contentType = rawContentType(op);
     api.register(id, async (c: Context, ctx: ApiContext): Promise<Reply> => {
       const data = await handler({ params: c.request.params, query: c.request.query, body: c.request.requestBody }, ctx);
-      return { status: 200, data, text };
+      return { status: 200, data, contentType };
     });
   }
   api.register({

@@ -106,13 +106,14 @@ async function handle(backend: ApiBackend, ctx: ApiContext, req: IncomingMessage
     if (match.operation.requestBody) body = await readJsonBody(req, res);
     else req.resume();
     const reply = await backend.dispatch(match.operation, { path: url.pathname, query, headers: req.headers, body }, ctx);
-    send(res, reply.status, reply.text ? String(reply.data) : envelope(0, '', reply.data), reply.text);
+    const raw = (d: unknown) => (typeof d === 'string' ? d : JSON.stringify(d));
+    send(res, reply.status, reply.contentType ? raw(reply.data) : envelope(0, '', reply.data), reply.contentType);
   } catch (e) {
     // The client went away (mid-upload): nobody to answer, nothing to log.
     if (!(e instanceof ApiError) && (req.socket.destroyed || (e as NodeJS.ErrnoException).code === 'ECONNRESET')) return;
     const err = e instanceof ApiError ? e : e instanceof StoreUnavailable ? new ServiceUnavailable(e.message) : new InternalError();
     if (err instanceof InternalError) ctx.log.error({ err: e, url: req.url }, 'unhandled error in API handler');
-    send(res, err.status, envelope(err.status, err.message, null), false);
+    send(res, err.status, envelope(err.status, err.message, null));
   }
 }
 
@@ -158,10 +159,10 @@ function envelope(code: number, msg: string, data: unknown): string {
   return JSON.stringify({ code, msg, data });
 }
 
-function send(res: ServerResponse, status: number, payload: string, text: boolean): void {
+function send(res: ServerResponse, status: number, payload: string, contentType = 'application/json'): void {
   if (res.headersSent) return;
   res.writeHead(status, {
-    'Content-Type': text ? 'text/plain; version=0.0.4; charset=utf-8' : 'application/json',
+    'Content-Type': contentType,
     'Content-Length': Buffer.byteLength(payload),
   });
   res.end(payload);

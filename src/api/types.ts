@@ -13,10 +13,12 @@ type Body<K extends OperationId> =
   operations[K] extends { requestBody: { content: { 'application/json': infer B } } } ? B : undefined;
 type Ok<K extends OperationId> = operations[K]['responses'][200]['content'];
 
-/** The `data` of K's 200 envelope; for text/plain operations, the text itself. */
+/** The `data` of K's 200 envelope; for operations without the envelope, their body itself. */
 export type SuccessData<K extends OperationId> =
   Ok<K> extends { 'application/json': { data?: infer D } } ? NonNullable<D> :
-  Ok<K> extends { 'text/plain': infer T } ? T : never;
+  Ok<K> extends { 'application/json': infer J } ? J :
+  Ok<K> extends { 'text/plain': infer T } ? T :
+  Ok<K> extends { 'application/yaml': infer Y } ? Y : never;
 
 export interface ApiRequest<K extends OperationId> {
   params: Params<K, 'path'>;
