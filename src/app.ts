@@ -164,7 +164,10 @@ export async function startRelayMQ(config: Config, log: Logger = createLogger(co
       const client = broker.handle(conn, req);
       handshakes.attach(client);
       seam.attach(client);
-    }, config.broker, caps, log);
+    }, config.broker, caps, log).catch((e: unknown) => {
+      // A busy port or an unreadable certificate: one line naming the file and the key.
+      throw e instanceof ConfigError ? new ConfigError(`${config.file}: ${e.message}`) : e;
+    });
   } catch (e) {
     await shutdown();
     throw e;

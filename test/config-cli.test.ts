@@ -3,6 +3,7 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
+import { createServer, type AddressInfo } from 'node:net';
 import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -40,7 +41,10 @@ describe('config', () => {
     ['wrong type', '[node]\nid = "one"\n', undefined, /relaymq\.toml: key 'node\.id' must be integer/],
     ['out of range', '[mqtt]\nmax_inflight = 0\n', undefined, /key 'mqtt\.max_inflight' must be >= 1/],
     ['bad duration', '[mqtt]\nsession_expiry_interval = "2 hours"\n', undefined, /key 'mqtt\.session_expiry_interval' must match pattern/],
-    ['bad TOML', '[node\n', undefined, /relaymq\.toml: invalid TOML/],
+    ['bad TOML', '[node\n', undefined, /relaymq\.toml: invalid TOML at line 1, column \d+/],
+    ['port 99999', '[listener.tcp]\naddr = "127.0.0.1:99999"\n', undefined, /key 'listener\.tcp\.addr' must be "host:port" with a port from 0 to 65535/],
+    ['TCP and WebSocket on one port', '[listener.tcp]\naddr = "127.0.0.1:18830"\n[listener.ws]\naddr = "0.0.0.0:18830"\n', undefined,
+      /keys 'listener\.tcp\.addr' and 'listener\.ws\.addr' both use port 18830/],
   ];
   for (const [what, main, plugin, msg] of bad) {
     test(`${what} → one ConfigError naming file and key`, () => {
@@ -83,7 +87,22 @@ describe('relaymq command', () => {
     const r = spawnSync(process.execPath, [...CLI, '--config', tempConfig('[listener.tcp]\naddr = "nowhere"\n')], { encoding: 'utf8', timeout: 20_000 });
     assert.equal(r.status, 1);
     assert.equal(r.stderr.trim().split('\n').length, 1);
-    assert.match(r.stderr, /^relaymq: .*relaymq\.toml: key 'listener\.tcp\.addr' must match pattern/);
+    assert.match(r.stderr, /^relaymq: .*relaymq\.toml: key 'listener\.tcp\.addr' must be "host:port"/);
+  });
+
+  test('a busy WebSocket port stops startup with one line naming file and key, not a stack', async () => {
+    const busy = createServer();
+    await new Promise<void>((r) => busy.listen(0, '127.0.0.1', r));
+    const port = (busy.address() as AddressInfo).port;
+    try {
+      const r = spawnSync(process.execPath, [...CLI, '--config', tempConfig(`[listener.tcp]\naddr = "127.0.0.1:0"\n[listener.ws]\naddr = "127.0.0.1:${port}"\n[persistence]\ntype = "memory"\n`)],
+        { encoding: 'utf8', timeout: 20_000 });
+      assert.equal(r.status, 1);
+      assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+      assert.match(r.stderr, new RegExp(`^relaymq: .*relaymq\\.toml: key 'listener\\.ws\\.addr': cannot listen on 127\\.0\\.0\\.1:${port}: EADDRINUSE`));
+    } finally {
+      busy.close();
+    }
   });
 
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {

@@ -107,6 +107,8 @@ const notFound = (_req: IncomingMessage, res: import('node:http').ServerResponse
 /** MQTT over WebSocket on `path` of an HTTP(S) server. */
 function acceptWebSockets<S extends HttpServer | HttpsServer>(server: S, path: string, cfg: BrokerConfig, handle: ConnectionHandler): S {
   const wss = new WebSocketServer({ server, path, maxPayload: cfg.mqtt.max_packet_size + WS_FRAME_SLACK });
+  // ws re-emits the HTTP server's errors (a busy port…); listen() reports those, naming the key.
+  wss.on('error', () => {});
   wss.on('connection', (ws, req) => {
     const stream = createWebSocketStream(ws);
     stream.on('error', () => stream.destroy());
@@ -120,7 +122,7 @@ async function listen<S extends TcpServer>(server: S, name: ListenerName, addr: 
   capConnections(server, cap, name, log);
   const { host, port } = splitAddr(addr);
   await new Promise<void>((resolve, reject) => {
-    server.once('error', (e: NodeJS.ErrnoException) => reject(new ConfigError(`listener.${name}.addr: cannot listen on ${addr}: ${e.code ?? e.message}`)));
+    server.once('error', (e: NodeJS.ErrnoException) => reject(new ConfigError(`key 'listener.${name}.addr': cannot listen on ${addr}: ${e.code ?? e.message}`)));
     server.listen(port, host, () => resolve());
   });
   server.on('error', (err) => log.error({ err, listener: name }, 'listener error'));

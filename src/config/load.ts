@@ -5,7 +5,7 @@ import { dirname, resolve } from 'node:path';
 import { hostname } from 'node:os';
 import { parse as parseToml } from 'smol-toml';
 import { Ajv, type ErrorObject } from 'ajv';
-import { brokerConfigSchema } from './schema.ts';
+import { brokerConfigSchema, listenAddr } from './schema.ts';
 import { parseDurationSeconds } from '../util/time.ts';
 
 export class ConfigError extends Error {
@@ -70,6 +70,9 @@ export function describeConfigError(file: string, err: ErrorObject): string {
     const allowed = (err.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(', ');
     return `${file}: key '${key}' must be one of ${allowed}`;
   }
+  if (err.keyword === 'pattern' && (err.params as { pattern: string }).pattern === listenAddr.pattern) {
+    return `${file}: key '${key}' must be "host:port" with a port from 0 to 65535`;
+  }
   return `${file}: key '${key || '(root)'}' ${err.message}`;
 }
 
@@ -84,7 +87,8 @@ export function readToml(file: string, required: boolean): Record<string, unknow
   try {
     return parseToml(text) as Record<string, unknown>;
   } catch (e) {
-    throw new ConfigError(`${file}: invalid TOML: ${(e as Error).message.split('\n')[0]}`);
+    const where = (e as { line?: number; column?: number }).line ? ` at line ${(e as { line: number }).line}, column ${(e as { column: number }).column}` : '';
+    throw new ConfigError(`${file}: invalid TOML${where}: ${(e as Error).message.split('\n')[0]}`);
   }
 }
 
@@ -111,12 +115,26 @@ export function loadConfig(file?: string, overrides: {
   const base = file ? dirname(path) : resolve('etc');
   broker.plugins.dir = resolve(base, broker.plugins.dir);
   for (const name of ['tls', 'wss'] as const) checkTlsListener(path, base, name, broker.listener[name]);
+  checkDistinctPorts(path, broker.listener);
   // The data directory is relative to the working directory, like RMQTT's and Mosquitto's.
   broker.persistence.data_dir = resolve(broker.persistence.data_dir);
 
   const pluginOverrides = { ...overrides.plugins };
   if (overrides.httpApi) pluginOverrides['rmqtt-http-api'] = { ...pluginOverrides['rmqtt-http-api'], ...overrides.httpApi };
   return { file: path, broker, pluginOverrides };
+}
+
+/** Two enabled listeners cannot share a port (port 0 picks a free one for each). */
+function checkDistinctPorts(path: string, listeners: BrokerConfig['listener']): void {
+  const seen = new Map<string, string>();
+  for (const [name, l] of Object.entries(listeners)) {
+    if (!l.enable) continue;
+    const port = l.addr.slice(l.addr.lastIndexOf(':') + 1);
+    if (port === '0') continue;
+    const other = seen.get(port);
+    if (other) throw new ConfigError(`${path}: keys 'listener.${other}.addr' and 'listener.${name}.addr' both use port ${port}`);
+    seen.set(port, name);
+  }
 }
 
 /** An enabled TLS listener needs its certificate and key; CN as username needs verified certificates. */

@@ -2,7 +2,8 @@
 // the defaults (Ajv `useDefaults`), so the rest of the code reads a complete, typed config.
 import { DURATION_PATTERN } from '../util/time.ts';
 
-export const listenAddr = { type: 'string', pattern: '^.+:[0-9]{1,5}$' } as const;
+/** `host:port`, port 0-65535 (0: any free port). */
+export const listenAddr = { type: 'string', pattern: '^.+:([0-9]{1,4}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5])$' } as const;
 export const duration = { type: 'string', pattern: DURATION_PATTERN } as const;
 
 /** Certificate files of a TLS listener (paths relative to the config file's folder). */
