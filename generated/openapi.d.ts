@@ -730,16 +730,16 @@ export interface components {
         };
         OkEnvelope: components["schemas"]["SuccessEnvelope"] & {
             /** @constant */
-            data?: "ok";
+            data: "ok";
         };
         BooleanEnvelope: components["schemas"]["SuccessEnvelope"] & {
-            data?: boolean;
+            data: boolean;
         };
         StringEnvelope: components["schemas"]["SuccessEnvelope"] & {
-            data?: string;
+            data: string;
         };
         ApiListEnvelope: components["schemas"]["SuccessEnvelope"] & {
-            data?: components["schemas"]["ApiEndpoint"][];
+            data: components["schemas"]["ApiEndpoint"][];
         };
         HealthEnvelope: components["schemas"]["SuccessEnvelope"] & {
             data: components["schemas"]["Health"];
@@ -759,28 +759,28 @@ export interface components {
             uptime: components["schemas"]["Uptime"];
         };
         BrokerListEnvelope: components["schemas"]["SuccessEnvelope"] & {
-            data?: components["schemas"]["BrokerInfo"][];
+            data: components["schemas"]["BrokerInfo"][];
         };
         BrokerEnvelope: components["schemas"]["SuccessEnvelope"] & {
-            data?: components["schemas"]["BrokerInfo"];
+            data: components["schemas"]["BrokerInfo"];
         };
         NodeListEnvelope: components["schemas"]["SuccessEnvelope"] & {
-            data?: components["schemas"]["NodeInfo"][];
+            data: components["schemas"]["NodeInfo"][];
         };
         NodeEnvelope: components["schemas"]["SuccessEnvelope"] & {
-            data?: components["schemas"]["NodeInfo"];
+            data: components["schemas"]["NodeInfo"];
         };
         ClientListEnvelope: components["schemas"]["SuccessEnvelope"] & {
-            data?: components["schemas"]["Client"][];
+            data: components["schemas"]["Client"][];
         };
         ClientEnvelope: components["schemas"]["SuccessEnvelope"] & {
-            data?: components["schemas"]["Client"];
+            data: components["schemas"]["Client"];
         };
         SubscriptionListEnvelope: components["schemas"]["SuccessEnvelope"] & {
-            data?: components["schemas"]["Subscription"][];
+            data: components["schemas"]["Subscription"][];
         };
         RouteListEnvelope: components["schemas"]["SuccessEnvelope"] & {
-            data?: components["schemas"]["Route"][];
+            data: components["schemas"]["Route"][];
         };
         SubscribeResultEnvelope: components["schemas"]["SuccessEnvelope"] & {
             /**
@@ -791,18 +791,18 @@ export interface components {
              *       "foo/b": true
              *     }
              */
-            data?: {
+            data: {
                 [key: string]: boolean;
             };
         };
         NodePluginsListEnvelope: components["schemas"]["SuccessEnvelope"] & {
-            data?: components["schemas"]["NodePlugins"][];
+            data: components["schemas"]["NodePlugins"][];
         };
         PluginListEnvelope: components["schemas"]["SuccessEnvelope"] & {
-            data?: components["schemas"]["PluginInfo"][];
+            data: components["schemas"]["PluginInfo"][];
         };
         PluginEnvelope: components["schemas"]["SuccessEnvelope"] & {
-            data?: components["schemas"]["PluginInfo"];
+            data: components["schemas"]["PluginInfo"];
         };
         PluginConfigEnvelope: components["schemas"]["SuccessEnvelope"] & {
             /**
@@ -813,27 +813,27 @@ export interface components {
              *       "workers": 1
              *     }
              */
-            data?: {
+            data: {
                 [key: string]: unknown;
             };
         };
         NodeStatsListEnvelope: components["schemas"]["SuccessEnvelope"] & {
-            data?: components["schemas"]["NodeStats"][];
+            data: components["schemas"]["NodeStats"][];
         };
         NodeStatsEnvelope: components["schemas"]["SuccessEnvelope"] & {
-            data?: components["schemas"]["NodeStats"];
+            data: components["schemas"]["NodeStats"];
         };
         StatsSumEnvelope: components["schemas"]["SuccessEnvelope"] & {
-            data?: components["schemas"]["StatsSum"];
+            data: components["schemas"]["StatsSum"];
         };
         NodeMetricsListEnvelope: components["schemas"]["SuccessEnvelope"] & {
-            data?: components["schemas"]["NodeMetrics"][];
+            data: components["schemas"]["NodeMetrics"][];
         };
         NodeMetricsEnvelope: components["schemas"]["SuccessEnvelope"] & {
-            data?: components["schemas"]["NodeMetrics"];
+            data: components["schemas"]["NodeMetrics"];
         };
         MetricsEnvelope: components["schemas"]["SuccessEnvelope"] & {
-            data?: components["schemas"]["Metrics"];
+            data: components["schemas"]["Metrics"];
         };
         /**
          * @example {

@@ -69,3 +69,15 @@ test('every operation documents its errors with the shared envelope responses', 
     }
   }
 });
+
+test('every success envelope requires its data, so generated SDKs type it as present', () => {
+  const schemas = specDocument().components.schemas as Record<string, { allOf?: { required?: string[]; properties?: Record<string, unknown> }[] }>;
+  const envelopes = Object.entries(schemas).filter(([name]) => name.endsWith('Envelope') && name !== 'SuccessEnvelope' && name !== 'ErrorEnvelope');
+  assert.ok(envelopes.length > 20);
+  for (const [name, schema] of envelopes) {
+    const own = schema.allOf?.find((part) => part.properties?.data);
+    assert.ok(own?.required?.includes('data'), `${name} requires data`);
+  }
+  const generated = readFileSync('generated/openapi.d.ts', 'utf8');
+  assert.doesNotMatch(generated, /^\s+data\?:/m, 'no optional data in the generated types');
+});
