@@ -1467,7 +1467,7 @@ export interface components {
                 "application/json": components["schemas"]["ErrorEnvelope"];
             };
         };
-        /** @description Prometheus text exposition format 0.0.4 (`text/plain; version=0.0.4; charset=utf-8`). */
+        /** @description Prometheus text exposition format 0.0.4 (`text/plain; version=0.0.4; charset=utf-8`): gauges rmqtt_metrics, rmqtt_nodes and rmqtt_stats (items as in the JSON, except `retained.count` and `retained.max`, named `retaineds.count` and `retaineds.max` as RMQTT does), then the answering process's `process_*` and `nodejs_*` metrics. */
         PrometheusText: {
             headers: {
                 [name: string]: unknown;

@@ -145,7 +145,13 @@ describe('metrics and stats', () => {
       assert.equal(prom.get(`rmqtt_metrics|${k}|1`), v, k);
       assert.equal(prom.get(`rmqtt_metrics|${k}|all`), v, k);
     }
-    for (const k of Object.keys(stats)) assert.ok(prom.has(`rmqtt_stats|${k}|1`) && prom.has(`rmqtt_stats|${k}|all`), k);
+    // RMQTT's Prometheus names retained messages `retaineds.*` (its dashboards use them); the JSON keeps `retained.*`.
+    const promName = (k: string) => k.replace(/^retained\./, 'retaineds.');
+    for (const k of Object.keys(stats)) assert.ok(prom.has(`rmqtt_stats|${promName(k)}|1`) && prom.has(`rmqtt_stats|${promName(k)}|all`), k);
+    assert.equal(prom.get('rmqtt_stats|retaineds.count|1'), stats['retained.count']);
+    assert.ok(!prom.has('rmqtt_stats|retained.count|1'));
+    assert.match(r.text, /^process_resident_memory_bytes \d+/m, 'prom-client default process metrics');
+    assert.match(r.text, /^nodejs_eventloop_lag_seconds /m, 'and Node.js runtime metrics');
     assert.equal(prom.get('rmqtt_stats|connections.count|1'), stats['connections.count']);
     assert.equal(prom.get('rmqtt_nodes|running|1'), 1);
     assert.equal(prom.get('rmqtt_nodes|running|all'), 1);

@@ -1,8 +1,10 @@
 // Prometheus text (exposition format 0.0.4) for /metrics/prometheus*, through prom-client:
 // gauges rmqtt_metrics, rmqtt_nodes and rmqtt_stats with labels `item` and `node`, as RMQTT
-// writes them. A registry is built per scrape: scrapes never share state, so concurrent ones
-// cannot interleave (its cost is measured by `npm run bench -- prometheus`).
-import { Gauge, Registry } from 'prom-client';
+// writes them — with RMQTT's item names where they differ from the JSON's (`retaineds.*`), so
+// RMQTT dashboards work — followed by prom-client's default process and Node.js metrics of the
+// answering process. A registry is built per scrape for the rmqtt_* gauges: scrapes never
+// share state, so concurrent ones cannot interleave (`npm run bench -- prometheus`).
+import { Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { NodeInfo } from '../broker/node-info.ts';
 
 export interface NodeFigures {
@@ -10,6 +12,30 @@ export interface NodeFigures {
   metrics: object;
   stats: object;
   node: NodeInfo;
+}
+
+/** JSON stat names that RMQTT's Prometheus output spells otherwise. */
+const PROMETHEUS_NAMES: Record<string, string> = { 'retained.count': 'retaineds.count', 'retained.max': 'retaineds.max' };
+
+function rmqttStats(stats: object): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [k, v] of Object.entries(stats)) out[PROMETHEUS_NAMES[k] ?? k] = v as number;
+  return out;
+}
+
+/** process_* and nodejs_* metrics of this process: collectors live as long as the process. */
+let processMetrics: Registry | undefined;
+function processRegistry(): Registry {
+  if (!processMetrics) {
+    processMetrics = new Registry();
+    collectDefaultMetrics({ register: processMetrics });
+    // Gauges named like counters, which promtool's lint refuses; the per-type gauges
+    // (nodejs_active_handles{type=…} and the like) carry the same figures.
+    for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) {
+      processMetrics.removeSingleMetric(name);
+    }
+  }
+  return processMetrics;
 }
 
 const NODE_ITEMS = ['disk_free', 'disk_total', 'load1', 'load15', 'load5', 'memory_free', 'memory_total', 'memory_used', 'running'] as const;
@@ -26,7 +52,7 @@ export async function renderPrometheus(nodes: NodeFigures[], opts: { perNode: bo
   const families: [string, string, (f: NodeFigures) => Record<string, number>][] = [
     ['rmqtt_metrics', 'All metrics data', (f) => f.metrics as Record<string, number>],
     ['rmqtt_nodes', 'All nodes status', (f) => nodeItems(f.node)],
-    ['rmqtt_stats', 'All status data', (f) => f.stats as Record<string, number>],
+    ['rmqtt_stats', 'All status data', (f) => rmqttStats(f.stats)],
   ];
   for (const [name, help, pick] of families) {
     const gauge = new Gauge({ name, help, labelNames: ['item', 'node'], registers: [registry] });
@@ -41,5 +67,5 @@ export async function renderPrometheus(nodes: NodeFigures[], opts: { perNode: bo
       if (opts.all) gauge.set({ item, node: 'all' }, sum);
     }
   }
-  return registry.metrics();
+  return `${await registry.metrics()}\n${await processRegistry().metrics()}`;
 }
