@@ -16,6 +16,7 @@ import { LocalCluster, type Cluster } from './broker/cluster.ts';
 import { LocalNode } from './broker/local-node.ts';
 import { MessageObserver } from './broker/message-observer.ts';
 import { Handshakes } from './broker/handshakes.ts';
+import { logBrokerEvents } from './broker/event-log.ts';
 import { InboundRules } from './broker/inbound-rules.ts';
 import { OutboundRules } from './broker/outbound-rules.ts';
 import { SubscribeRules } from './broker/subscribe-rules.ts';
@@ -157,6 +158,7 @@ export async function startRelayMQ(config: Config, log: Logger = createLogger(co
     tracker.install();
     await tracker.restore(await store.sessions.load());
     stats.start(hooks);
+    logBrokerEvents(hooks, log);
     // Session records saved while the store refused writes were lost on the way: save them all again.
     store.onHealthChange((h) => { if (h.healthy) for (const rec of registry.values()) store.sessions.save(rec); });
     for (const name of config.broker.plugins.default_startups) await plugins.load(name);
@@ -172,7 +174,10 @@ export async function startRelayMQ(config: Config, log: Logger = createLogger(co
     await shutdown();
     throw e;
   }
-  log.info({ node: nodeCfg.name, plugins: config.broker.plugins.default_startups }, 'relaymq started');
+  log.info({
+    node: nodeCfg.name, plugins: config.broker.plugins.default_startups,
+    ports: { tcp: boundPort(listeners.tcp), ws: boundPort(listeners.ws), tls: boundPort(listeners.tls), wss: boundPort(listeners.wss), http: (ctx.services.http as HttpApi | undefined)?.port },
+  }, 'relaymq started');
 
   let closing: Promise<void> | undefined;
   return {

@@ -63,6 +63,7 @@ export class PluginManager {
     e.instance ??= e.def.create(this.ctx);
     await e.instance.start(e.config);
     e.active = true;
+    this.ctx.log.info({ plugin: name }, 'plugin loaded');
   }
 
   /** true when it stopped the plugin; false when it was not active, is immutable or refuses. */
@@ -71,6 +72,7 @@ export class PluginManager {
     if (!e.active || e.def.immutable) return false;
     if (!(await e.instance!.stop())) return false;
     e.active = false;
+    this.ctx.log.info({ plugin: name }, 'plugin unloaded');
     return true;
   }
 
