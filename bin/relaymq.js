@@ -1,6 +1,3 @@
 #!/usr/bin/env node
-// The `relaymq` command: the TypeScript sources run through tsx's loader (no build step).
-import { register } from 'tsx/esm/api';
-
-register();
-await import('../src/main.ts');
+// The `relaymq` command: the compiled broker (`npm run build`, which `npm ci` runs).
+await import('../dist/src/main.js');
