@@ -67,7 +67,9 @@ describe('client objects', () => {
     assert.equal(offline.subscriptions_cnt, 1);
     assert.equal((await getData(relay, '/api/v2/clients/persist-3/online')), false);
 
-    await new Promise((r) => setTimeout(r, 1100)); // created_at has 1 s resolution
+    // created_at and connected_at have 1 s resolution: reconnect in the next second.
+    const second = Math.floor(Date.now() / 1000);
+    await waitFor(() => Math.floor(Date.now() / 1000) > second, 2000, 'the next second');
     const again = await connectClient(relay, { clientId: 'persist-3', protocolVersion: 4, clean: false });
     const resumed = await getData(relay, '/api/v2/clients/persist-3');
     assert.equal(resumed.connected, true);
