@@ -8,6 +8,8 @@ import type { RelayMQ } from '../src/app.ts';
 import { PUBLISHES_PER_TURN } from '../src/broker/fair-intake.ts';
 import { startTestRelay, connectClient, collect, waitFor } from './helpers.ts';
 import { rawClient } from './raw-mqtt.ts';
+import { createConnection } from 'node:net';
+import mqttPacket from 'mqtt-packet';
 
 const N = 200;
 
@@ -56,5 +58,35 @@ describe('fair intake', { timeout: 60_000 }, () => {
     await waitFor(() => flood.packets.filter((x) => x.cmd === 'puback').length === 2000, 20_000, 'all 2000 PUBACKs');
     flood.destroy();
     other.destroy();
+  });
+
+  test('PUBLISHes pipelined behind a refused CONNECT are never handled', async () => {
+    const own = await startTestRelay({ pluginFiles: { 'rmqtt-acl': 'rules = [["deny", { user = "mallory" }, "connect"], ["allow", "all"]]\n' } });
+    try {
+      const sub = await connectClient(own);
+      const got = collect(sub);
+      await sub.subscribeAsync('pipe/#');
+      const gen = (p: object) => mqttPacket.generate(p as never);
+      const burst = Buffer.concat([
+        gen({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clientId: 'pipelined', clean: true, keepalive: 60, username: 'mallory' }),
+        ...Array.from({ length: 20 }, (_, i) => gen({ cmd: 'publish', topic: 'pipe/x', payload: Buffer.from(`sneak-${i}`), qos: 0, retain: false, dup: false })),
+      ]);
+      const sock = createConnection(own.ports.mqtt!, '127.0.0.1');
+      await new Promise((r) => sock.once('connect', r));
+      let closed = false;
+      let answer = Buffer.alloc(0);
+      sock.on('data', (d) => { answer = Buffer.concat([answer, d]); });
+      sock.on('close', () => { closed = true; });
+      sock.on('error', () => {});
+      sock.write(burst);
+      await waitFor(() => closed, 5000, `the refused connection closed (got ${answer.toString('hex')})`);
+      const ok = await connectClient(own);
+      await ok.publishAsync('pipe/end', 'end');
+      await waitFor(() => got.messages.some((m) => m.topic === 'pipe/end'));
+      assert.deepEqual(got.messages.map((m) => m.topic), ['pipe/end']);
+      await Promise.all([sub.endAsync(), ok.endAsync()]);
+    } finally {
+      await own.close();
+    }
   });
 });

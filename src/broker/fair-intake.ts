@@ -46,7 +46,8 @@ export class FairIntake {
   admit(client: Client, packet: Packet): void {
     const intake = this.intakes.get(client);
     if (!intake) return;
-    if (NEVER_WAITS.has(packet.cmd)) return intake.toAedes(packet);
+    // Before the CONNACK, Aedes queues what follows the CONNECT itself, until authenticated.
+    if (NEVER_WAITS.has(packet.cmd) || !(client as { connackSent?: boolean }).connackSent) return intake.toAedes(packet);
     if (intake.waiting.length === 0 && (packet.cmd !== 'publish' || this.take(intake))) return intake.toAedes(packet);
     // Aedes reads the socket again only once every packet it was given is done: count this one
     // as given, so the socket waits with it.
