@@ -6,6 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { parse as parseToml } from 'smol-toml';
 import { parse as parseYaml } from 'yaml';
 import { specDocument } from '../src/api/spec.ts';
+import { startTestRelay, http } from './helpers.ts';
 
 const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: Record<string, string> };
 const build = JSON.parse(readFileSync('tsconfig.build.json', 'utf8').replace(/^\s*\/\/.*$/gm, '')) as { compilerOptions: { outDir: string } };
@@ -40,4 +41,21 @@ test('docker-compose.yml builds that Dockerfile; the systemd unit runs the built
   assert.ok(built(exec[1]), exec[1]);
   assert.ok(existsSync(exec[2]), exec[2]);
   assert.match(unit, /^ExecReload=\/bin\/kill -HUP \$MAINPID$/m);
+});
+
+test('Grafana dashboard: every query reads a series a relaymq scrape has', { timeout: 60_000 }, async () => {
+  const dashboard = JSON.parse(readFileSync('deploy/grafana/relaymq-dashboard.json', 'utf8')) as { panels: { targets: { expr: string }[] }[] };
+  const exprs = dashboard.panels.flatMap((p) => p.targets.map((t) => t.expr));
+  assert.ok(exprs.length >= 10);
+  const relay = await startTestRelay();
+  try {
+    const scrape = (await http(relay, 'GET', '/api/v2/metrics/prometheus')).text;
+    for (const expr of exprs) {
+      const m = /([a-z][a-z0-9_]*)(?:\{item="([^"]+)")?/.exec(expr.replace(/^rate\(/, ''))!;
+      const series = m[2] ? `${m[1]}{item="${m[2]}"` : `\n${m[1]} `;
+      assert.ok(scrape.includes(series), `${expr}: ${series} is in the scrape`);
+    }
+  } finally {
+    await relay.close();
+  }
 });
