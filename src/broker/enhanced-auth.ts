@@ -8,6 +8,7 @@
 // Re-authentication (AUTH 0x19 on a connected client, same method) runs a new exchange that ends
 // in AUTH 0x00 or DISCONNECT. A method no plugin implements is left to Aedes: CONNACK 0x8C.
 // The whole exchange is bounded by Aedes' connect timeout (the CONNECT is not Aedes' yet).
+import { ReasonCode } from './reason-codes.ts';
 import mqttPacket from 'mqtt-packet';
 import type { Client, ConnectPacket } from 'aedes';
 import type { BrokerHooks } from './hooks.ts';
@@ -29,11 +30,8 @@ export interface AuthExchange {
 /** What a plugin registers for an Authentication Method. */
 export type AuthMethod = (client: Client) => AuthExchange;
 
-const CONTINUE = 0x18;
-const REAUTHENTICATE = 0x19;
-const PROTOCOL_ERROR = 0x82;
-const BAD_CREDENTIALS = 0x86;
-const NOT_AUTHORIZED = 0x87;
+const { REAUTHENTICATE, PROTOCOL_ERROR, BAD_CREDENTIALS, NOT_AUTHORIZED } = ReasonCode;
+const CONTINUE = ReasonCode.CONTINUE_AUTHENTICATION;
 
 interface Exchange {
   method: string;

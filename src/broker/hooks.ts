@@ -8,6 +8,7 @@
 // synchronous: it runs for every message delivered to every subscriber. Events (`on`/`emit`)
 // are notifications of what happened: counters, web hooks and $SYS topics listen to them; a
 // listener cannot change the outcome.
+import { ReasonCode } from './reason-codes.ts';
 import { fromInternal } from './topics.ts';
 import type { AedesOptions, AedesPublishPacket, Client, ConnectPacket, PublishPacket, Subscription } from 'aedes';
 
@@ -15,8 +16,8 @@ import type { AedesOptions, AedesPublishPacket, Client, ConnectPacket, PublishPa
 export interface Refusal { refuse: number }
 export type Verdict = 'allow' | 'deny' | 'ignore' | Refusal;
 
-/** MQTT 5 reason code 0x87 Not authorized, the default refusal. */
-const NOT_AUTHORIZED = 0x87;
+/** The default refusal. */
+const { NOT_AUTHORIZED } = ReasonCode;
 
 /** Where a message came from, as RMQTT's metrics split them. */
 export type MessageSource = 'admin' | 'custom' | 'lastwill' | 'retain' | 'system' | 'bridge';

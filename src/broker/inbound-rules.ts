@@ -10,6 +10,7 @@
 //   Subscription Identifier in a PUBLISH from a client       0x82 Protocol Error [MQTT-3.3.4-6]
 //   DISCONNECT setting a Session Expiry Interval after 0     0x82 Protocol Error [MQTT-3.14.2-2]
 // A protocol-error DISCONNECT is not a normal one: the will is published.
+import { ReasonCode } from './reason-codes.ts';
 import type { Client, ConnectPacket } from 'aedes';
 import type { BrokerHooks } from './hooks.ts';
 import type { InboundObserver, OutboundStage } from './aedes-seam.ts';
@@ -23,11 +24,8 @@ export interface ServerCapabilities {
   subscriptionIdentifiersAvailable: boolean;
 }
 
-const QOS_NOT_SUPPORTED = 0x9b;
-const RETAIN_NOT_SUPPORTED = 0x9a;
-const RECEIVE_MAXIMUM_EXCEEDED = 0x93;
-const SUBSCRIPTION_IDS_NOT_SUPPORTED = 0xa1;
-const PROTOCOL_ERROR = 0x82;
+const { QOS_NOT_SUPPORTED, RETAIN_NOT_SUPPORTED, RECEIVE_MAXIMUM_EXCEEDED, PROTOCOL_ERROR } = ReasonCode;
+const SUBSCRIPTION_IDS_NOT_SUPPORTED = ReasonCode.SUBSCRIPTION_IDENTIFIERS_NOT_SUPPORTED;
 
 interface ClientState {
   version: number;

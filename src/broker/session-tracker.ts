@@ -2,6 +2,7 @@
 // restored and new subscriptions, disconnects and expiry. It also owns a session's end:
 // MQTT 3 persistent sessions expire after the listener's session_expiry_interval (Aedes keeps
 // them forever), and terminate() ends a session for the kick endpoint.
+import { ReasonCode } from './reason-codes.ts';
 import type { Client, ConnectPacket, Subscription } from 'aedes';
 import type { BrokerHooks } from './hooks.ts';
 import type { AedesSeam, InboundObserver } from './aedes-seam.ts';
@@ -18,15 +19,15 @@ export interface TrackerLimits {
   v3SessionExpiry: number;
 }
 
-/** MQTT 5 reason code of a server-initiated disconnect for an administrative action. */
-const ADMINISTRATIVE_ACTION = 0x98;
+/** A server-initiated disconnect for an administrative action (kick). */
+const { ADMINISTRATIVE_ACTION } = ReasonCode;
 /** Topics only the broker publishes to: $SYS (and Aedes' plumbing under it) and relaymq's own. */
 const RESERVED_TOPICS = /^\$(SYS|relaymq)\//;
 
 /** Who a client is, captured at CONNECT: it outlives the connection (wills are authorized after it). */
 export interface ClientIdentity { clientid: string; username?: string; ip: string }
 /** CONNACK codes that refuse credentials: MQTT 3 bad username/password, not authorized; MQTT 5 0x86, 0x87, 0x8C. */
-const AUTH_ERRORS = new Set([4, 5, 0x86, 0x87, 0x8c]);
+const AUTH_ERRORS = new Set<number>([4, 5, ReasonCode.BAD_CREDENTIALS, ReasonCode.NOT_AUTHORIZED, ReasonCode.BAD_AUTHENTICATION_METHOD]);
 const NEVER_EXPIRES = 0xffffffff;
 
 export class SessionTracker {

@@ -8,6 +8,7 @@
 //   beyond max_subscriptions for the session                             0x97 Quota exceeded
 // A QoS above the server's Maximum QoS is granted at that maximum (the SUBACK says so).
 // It also gives shared filters their internal form (topics.ts) before Aedes sees the packet.
+import { ReasonCode } from './reason-codes.ts';
 import type { Client, Subscription } from 'aedes';
 import type { BrokerHooks, Verdict } from './hooks.ts';
 import type { InboundObserver } from './aedes-seam.ts';
@@ -21,9 +22,8 @@ export interface SubscribeLimits {
   sharedAvailable: boolean;
 }
 
-const QUOTA_EXCEEDED = 0x97;
-const TOPIC_FILTER_INVALID = 0x8f;
-const WILDCARDS_NOT_SUPPORTED = 0xa2;
+const { QUOTA_EXCEEDED, TOPIC_FILTER_INVALID } = ReasonCode;
+const WILDCARDS_NOT_SUPPORTED = ReasonCode.WILDCARD_SUBSCRIPTIONS_NOT_SUPPORTED;
 /** A malformed shared filter is parked here (so Aedes does not answer 0x9E for it) and refused. */
 const INVALID_SHARE_PREFIX = '$relaymq/invalid/';
 

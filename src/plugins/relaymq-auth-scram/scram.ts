@@ -6,12 +6,13 @@
 //   CONNACK  data = server-final   "v=<server signature>"
 // The server keeps only StoredKey and ServerKey: it can verify a proof but not recover the
 // password. Channel binding is not offered ("n,," only).
+import { ReasonCode } from '../../broker/reason-codes.ts';
 import { createHash, createHmac, pbkdf2Sync, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { AuthExchange, AuthStep } from '../../broker/enhanced-auth.ts';
 
 export interface ScramCredentials { salt: Buffer; iterations: number; storedKey: Buffer; serverKey: Buffer }
 
-const BAD_CREDENTIALS = 0x86;
+const { BAD_CREDENTIALS } = ReasonCode;
 const hmac = (key: Buffer, text: string) => createHmac('sha256', key).update(text).digest();
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest();
 

@@ -1,0 +1,18 @@
+// The MQTT 5 reason codes relaymq sends (MQTT 5.0 §2.4), declared once.
+export const ReasonCode = {
+  PROTOCOL_ERROR: 0x82,
+  BAD_CREDENTIALS: 0x86, // Bad User Name or Password
+  NOT_AUTHORIZED: 0x87,
+  BAD_AUTHENTICATION_METHOD: 0x8c,
+  TOPIC_FILTER_INVALID: 0x8f,
+  RECEIVE_MAXIMUM_EXCEEDED: 0x93,
+  QUOTA_EXCEEDED: 0x97,
+  ADMINISTRATIVE_ACTION: 0x98,
+  RETAIN_NOT_SUPPORTED: 0x9a,
+  QOS_NOT_SUPPORTED: 0x9b,
+  SUBSCRIPTION_IDENTIFIERS_NOT_SUPPORTED: 0xa1,
+  WILDCARD_SUBSCRIPTIONS_NOT_SUPPORTED: 0xa2,
+  /** AUTH: the exchange goes on; client re-authentication starts. */
+  CONTINUE_AUTHENTICATION: 0x18,
+  REAUTHENTICATE: 0x19,
+} as const;
