@@ -1,12 +1,13 @@
 // openapi-backend, set up once from spec/openapi.yaml: request validation with Ajv 2020 (the
-// dialect of OpenAPI 3.1), a 3.1-aware definition check, bearer authentication, the
-// precompiled router, and the handlers bound by operationId. It knows nothing about MQTT.
+// dialect of OpenAPI 3.1), a 3.1-aware definition check (for the tests), the precompiled
+// router, and the handlers bound by operationId. Authentication is the server's (access.ts),
+// before routing. It knows nothing about MQTT.
 import { OpenAPIBackend, type Context, type Document, type Operation } from 'openapi-backend';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import type { ErrorObject, Options as AjvOptions } from 'ajv';
 import { CompiledRouter } from './router.ts';
-import { InvalidRequest, MethodNotAllowed, RouteNotFound } from './errors.ts';
+import { InvalidRequest } from './errors.ts';
 import type { ApiContext, Handlers } from './types.ts';
 
 export const API_ROOT = '/api/v2';
@@ -105,14 +106,6 @@ export async function createBackend(definition: Document, handlers: Partial<Hand
       return { status: 200, data, contentType };
     });
   }
-  api.register({
-    validationFail: (c: Context) => { throw new InvalidRequest(describeValidation(c.validation.errors ?? [])); },
-    notFound: (c: Context) => { throw new RouteNotFound(c.request.path); },
-    methodNotAllowed: (c: Context) => { throw new MethodNotAllowed(c.request.method.toUpperCase(), c.request.path); },
-  });
-  // The bearer token is checked by the server before routing (access.ts), for every request.
-  api.registerSecurityHandler('bearerAuth', () => true);
-
   const endpoints = router.operations.map((op) => ({
     path: op.path, name: op.operationId!, method: op.method.toUpperCase() as ApiContext['endpoints'][number]['method'], descr: op.summary ?? '',
   }));

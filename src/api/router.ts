@@ -1,6 +1,6 @@
 // openapi-backend recomputes its operation list (lodash over the whole document) and compiles a
 // RegExp per path template on every request, and parses a request (lodash clones) several
-// times. This module replaces its router's lookups by tables built once at startup: a Map for static paths, precompiled patterns for templated
+// times. This module routes and reads parameters instead, from tables built once at startup: a Map for static paths, precompiled patterns for templated
 // ones. Semantics stay openapi-backend's: static paths win over templates, a path that exists
 // with another method is a 405.
 //
@@ -8,7 +8,7 @@
 // (`/clients/pct%2541x` is client `pct%41x`; a malformed escape is a 400), and an integer or
 // boolean parameter must be written canonically (`10`, `true`): `0x2`, `1e0`, `1.0` or `yes`
 // are 400s, where Ajv's type coercion would have read them as numbers.
-import type { OpenAPIBackend, Operation, Request } from 'openapi-backend';
+import type { OpenAPIBackend, Operation } from 'openapi-backend';
 import { InvalidRequest } from './errors.ts';
 
 interface Template {
@@ -59,31 +59,10 @@ export class CompiledRouter {
     }
     this.templates.sort((a, b) => b.specificity - a.specificity);
 
+    // openapi-backend's validators look operations up by id when they compile: from the table.
     const router = api.router;
     router.getOperations = () => operations;
     router.getOperation = (id: string) => this.byId.get(id);
-    router.matchOperation = ((req: Request, strict?: boolean) => {
-      const m = this.match(req.method, req.path);
-      if (m.operation) return m.operation;
-      if (!strict) return undefined;
-      throw new Error(m.allowed.length ? '405-methodNotAllowed' : '404-notFound');
-    }) as typeof router.matchOperation;
-    const parse = router.parseRequest.bind(router);
-    router.parseRequest = ((req: Request & { params?: Record<string, unknown> }, operation?: Operation) => {
-      // Without the operation openapi-backend leaves path parameters alone (it would decode them).
-      const parsed = parse(req, undefined);
-      if (req.params) {
-        // A request re-parsed after validation carries the coerced (and already decoded) params.
-        parsed.params = req.params as typeof parsed.params;
-        return parsed;
-      }
-      if (operation) {
-        parsed.params = this.pathParams(operation, req.path);
-        this.checkScalars(operation, 'path', parsed.params as Record<string, unknown>);
-        this.checkScalars(operation, 'query', parsed.query as Record<string, unknown>);
-      }
-      return parsed;
-    }) as typeof router.parseRequest;
   }
 
   get operations(): Operation[] {
