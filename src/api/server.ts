@@ -83,16 +83,17 @@ export async function startHttpApi(backend: ApiBackend, ctx: ApiContext, opts: L
 async function handle(backend: ApiBackend, ctx: ApiContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
   try {
     const url = splitUrl(req.url ?? '/');
-    // Probes (load balancers, Kubernetes) carry no token: the health endpoints answer anyone,
-    // unless health_requires_token says otherwise.
-    const open = HEALTH_PATHS.has(url.pathname) && !ctx.settings().health_requires_token;
+    const method = req.method ?? 'GET';
+    // Routing reads nothing of the request but its line; what it finds is told only after access.
+    const match = backend.router.match(method, url.pathname);
+    // Operations the spec opens to all (`security: []`, the probes: they carry no token) answer
+    // anyone, unless health_requires_token says otherwise.
+    const open = match.operation?.security?.length === 0 && !ctx.settings().health_requires_token;
     const refusal = open ? undefined : refuseAccess(req.headers.authorization, ctx.bearerToken(), req.socket.remoteAddress);
     if (refusal) {
       res.setHeader('Connection', 'close'); // the body, if any, is not read
       throw refusal;
     }
-    const method = req.method ?? 'GET';
-    const match = backend.router.match(method, url.pathname);
     if (!match.operation) {
       req.resume();
       if (match.allowed.length) {
@@ -116,8 +117,6 @@ async function handle(backend: ApiBackend, ctx: ApiContext, req: IncomingMessage
     send(res, err.status, envelope(err.status, err.message, null));
   }
 }
-
-const HEALTH_PATHS = new Set(['/api/v2/health', '/api/v2/health/ready']);
 
 /** Plain URL characters, for which splitting at '?' gives what WHATWG URL parsing would. */
 const PLAIN_PATH = /^\/[\w\-/~+:@!$&'()*,;=%]*$/;
