@@ -174,19 +174,18 @@ export async function startRelayMQ(config: Config, log: Logger = createLogger(co
     await shutdown();
     throw e;
   }
-  log.info({
-    node: nodeCfg.name, plugins: config.broker.plugins.default_startups,
-    ports: { tcp: boundPort(listeners.tcp), ws: boundPort(listeners.ws), tls: boundPort(listeners.tls), wss: boundPort(listeners.wss), http: (ctx.services.http as HttpApi | undefined)?.port },
-  }, 'relaymq started');
+  const ports = () => ({
+    mqtt: boundPort(listeners.tcp), ws: boundPort(listeners.ws), tls: boundPort(listeners.tls), wss: boundPort(listeners.wss),
+    http: (ctx.services.http as HttpApi | undefined)?.port,
+  });
+  const { mqtt: tcp, ...others } = ports();
+  log.info({ node: nodeCfg.name, plugins: config.broker.plugins.default_startups, ports: { tcp, ...others } }, 'relaymq started');
 
   let closing: Promise<void> | undefined;
   return {
     config, broker, hooks, plugins, log,
     get ports() {
-      return {
-        mqtt: boundPort(listeners.tcp), ws: boundPort(listeners.ws), tls: boundPort(listeners.tls), wss: boundPort(listeners.wss),
-        http: (ctx.services.http as HttpApi | undefined)?.port,
-      };
+      return ports();
     },
     async reloadCertificates() {
       reloadCertificates(listeners, config.broker);
