@@ -15,6 +15,21 @@ const tlsFiles = {
   use_cn_as_username: { type: 'boolean', default: false },
 } as const;
 
+const wsPath = { path: { type: 'string', pattern: '^/', default: '/mqtt' } } as const;
+
+/** One [listener.<name>] section: on or off, its address, its connection cap, and its own keys. */
+function listener(enable: boolean, addr: string, maxConnections: number, extra: object = {}) {
+  return {
+    type: 'object', additionalProperties: false, default: {},
+    properties: {
+      enable: { type: 'boolean', default: enable },
+      addr: { ...listenAddr, default: addr },
+      max_connections: { type: 'integer', minimum: 1, default: maxConnections },
+      ...extra,
+    },
+  } as const;
+}
+
 export const brokerConfigSchema = {
   type: 'object',
   additionalProperties: false,
@@ -29,42 +44,10 @@ export const brokerConfigSchema = {
     listener: {
       type: 'object', additionalProperties: false, default: {},
       properties: {
-        tcp: {
-          type: 'object', additionalProperties: false, default: {},
-          properties: {
-            enable: { type: 'boolean', default: true },
-            addr: { ...listenAddr, default: '0.0.0.0:1883' },
-            max_connections: { type: 'integer', minimum: 1, default: 10000 },
-          },
-        },
-        ws: {
-          type: 'object', additionalProperties: false, default: {},
-          properties: {
-            enable: { type: 'boolean', default: true },
-            addr: { ...listenAddr, default: '0.0.0.0:8080' },
-            path: { type: 'string', pattern: '^/', default: '/mqtt' },
-            max_connections: { type: 'integer', minimum: 1, default: 5000 },
-          },
-        },
-        tls: {
-          type: 'object', additionalProperties: false, default: {},
-          properties: {
-            enable: { type: 'boolean', default: false },
-            addr: { ...listenAddr, default: '0.0.0.0:8883' },
-            max_connections: { type: 'integer', minimum: 1, default: 10000 },
-            ...tlsFiles,
-          },
-        },
-        wss: {
-          type: 'object', additionalProperties: false, default: {},
-          properties: {
-            enable: { type: 'boolean', default: false },
-            addr: { ...listenAddr, default: '0.0.0.0:8443' },
-            path: { type: 'string', pattern: '^/', default: '/mqtt' },
-            max_connections: { type: 'integer', minimum: 1, default: 5000 },
-            ...tlsFiles,
-          },
-        },
+        tcp: listener(true, '0.0.0.0:1883', 10000),
+        ws: listener(true, '0.0.0.0:8080', 5000, wsPath),
+        tls: listener(false, '0.0.0.0:8883', 10000, tlsFiles),
+        wss: listener(false, '0.0.0.0:8443', 5000, { ...wsPath, ...tlsFiles }),
       },
     },
     mqtt: {
