@@ -23,6 +23,9 @@ test('npm run build, then the compiled relaymq starts, is ready and serves MQTT'
     const [, mqttPort, httpPort] = /MQTT tcp (\d+),.*HTTP API (\d+)/.exec(out)!;
     const ready = await fetch(`http://127.0.0.1:${httpPort}/api/v2/health/ready`);
     assert.equal(ready.status, 200);
+    // The files the build must carry along: the spec, and the docs renderer from node_modules.
+    assert.equal((await fetch(`http://127.0.0.1:${httpPort}/api/v2/openapi.yaml`)).status, 200);
+    assert.equal((await fetch(`http://127.0.0.1:${httpPort}/api/v2/docs/redoc.standalone.js`)).status, 200);
     const c = await mqtt.connectAsync(`mqtt://127.0.0.1:${mqttPort}`, { reconnectPeriod: 0 });
     const got = new Promise<string>((r) => c.on('message', (_t, p) => r(String(p))));
     await c.subscribeAsync('smoke/t');

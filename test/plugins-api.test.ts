@@ -40,7 +40,7 @@ describe('plugin endpoints', () => {
 
   test('config: defaults filled in, secrets redacted', async () => {
     const { data } = await get('/api/v2/plugins/1/rmqtt-http-api/config');
-    assert.deepEqual(data, { workers: 1, max_row_limit: 50, http_laddr: '127.0.0.1:0', http_request_log: false, http_bearer_token: '******', message_expiry_interval: '5m', max_connections: 256, http_headers_timeout: '10s', http_request_timeout: '30s', health_requires_token: false });
+    assert.deepEqual(data, { workers: 1, max_row_limit: 50, http_laddr: '127.0.0.1:0', http_request_log: false, http_bearer_token: '******', message_expiry_interval: '5m', max_connections: 256, http_headers_timeout: '10s', http_request_timeout: '30s', health_requires_token: false, docs_requires_token: false });
     const acl = (await get('/api/v2/plugins/1/rmqtt-acl/config')).data;
     assert.deepEqual(acl, { rules: [['allow', 'all']], no_match: 'allow' });
     // a plugin never loaded reports the config its file would give

@@ -22,6 +22,16 @@ export function isLoopback(address: string | undefined): boolean {
   return ip === '::1' || /^127\.\d+\.\d+\.\d+$/.test(ip);
 }
 
+/**
+ * Whether an operation answers anyone: the spec opens it (`security: []`: the probes, the
+ * contract, the docs page) and no `<tag>_requires_token` setting (health_requires_token,
+ * docs_requires_token) closes it again.
+ */
+export function openToAll(op: { security?: unknown[]; tags?: string[] } | undefined, settings: object): boolean {
+  if (op?.security?.length !== 0) return false;
+  return !op.tags?.some((tag) => (settings as Record<string, unknown>)[`${tag}_requires_token`] === true);
+}
+
 /** Why this request may not use the API, or undefined when it may. */
 export function refuseAccess(authorization: string | string[] | undefined, token: string | undefined, remote: string | undefined): ApiError | undefined {
   if (token !== undefined) return bearerMatches(authorization, token) ? undefined : new Unauthorized();

@@ -12,7 +12,7 @@ import { publish, subscribe, unsubscribe } from './mqtt.ts';
 import { list_stats, get_stats, get_stats_sum } from './stats.ts';
 import { all_plugins, node_plugins, node_plugin_info, node_plugin_config, node_plugin_config_reload, node_plugin_load, node_plugin_unload } from './plugins.ts';
 import { get_health, get_health_ready } from './health.ts';
-import { get_openapi_json, get_openapi_yaml } from './contract.ts';
+import { get_docs, get_docs_script, get_openapi_json, get_openapi_yaml } from './docs.ts';
 import { list_metrics, get_metrics, get_metrics_sum, get_prometheus_metrics, get_prometheus_node_metrics, get_prometheus_metrics_sum } from './metrics.ts';
 
 export const handlers: Handlers = {
@@ -28,5 +28,5 @@ export const handlers: Handlers = {
   list_metrics, get_metrics, get_metrics_sum,
   get_prometheus_metrics, get_prometheus_node_metrics, get_prometheus_metrics_sum,
   get_health, get_health_ready,
-  get_openapi_json, get_openapi_yaml,
+  get_openapi_json, get_openapi_yaml, get_docs, get_docs_script,
 };

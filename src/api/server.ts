@@ -13,7 +13,7 @@ import {
   ApiError, HeadersTooLarge, InternalError, InvalidRequest, MalformedJson, MalformedRequest, MethodNotAllowed,
   PayloadTooLarge, RequestTimeout, RouteNotFound, ServiceUnavailable, UnsupportedMediaType,
 } from './errors.ts';
-import { refuseAccess } from './access.ts';
+import { openToAll, refuseAccess } from './access.ts';
 import type { ApiBackend } from './backend.ts';
 import type { ApiContext } from './types.ts';
 import { splitAddr } from '../broker/broker.ts';
@@ -86,9 +86,8 @@ async function handle(backend: ApiBackend, ctx: ApiContext, req: IncomingMessage
     const method = req.method ?? 'GET';
     // Routing reads nothing of the request but its line; what it finds is told only after access.
     const match = backend.router.match(method, url.pathname);
-    // Operations the spec opens to all (`security: []`, the probes: they carry no token) answer
-    // anyone, unless health_requires_token says otherwise.
-    const open = match.operation?.security?.length === 0 && !ctx.settings().health_requires_token;
+    // Probes and browsers carry no token: the operations open to all answer anyone.
+    const open = openToAll(match.operation, ctx.settings());
     const refusal = open ? undefined : refuseAccess(req.headers.authorization, ctx.bearerToken(), req.socket.remoteAddress);
     if (refusal) {
       res.setHeader('Connection', 'close'); // the body, if any, is not read

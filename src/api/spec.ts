@@ -8,6 +8,7 @@ export const SPEC_PATH = fileURLToPath(new URL('../../spec/openapi.yaml', import
 
 export interface SpecDocument {
   openapi: string;
+  info: { title: string; version: string };
   paths: Record<string, Record<string, { operationId: string; summary?: string; requestBody?: unknown; security?: unknown[] }>>;
   components: { schemas: Record<string, { required?: string[]; properties?: Record<string, unknown> }> };
 }

@@ -17,8 +17,7 @@ type Ok<K extends OperationId> = operations[K]['responses'][200]['content'];
 export type SuccessData<K extends OperationId> =
   Ok<K> extends { 'application/json': { data?: infer D } } ? NonNullable<D> :
   Ok<K> extends { 'application/json': infer J } ? J :
-  Ok<K> extends { 'text/plain': infer T } ? T :
-  Ok<K> extends { 'application/yaml': infer Y } ? Y : never;
+  Ok<K> extends Record<string, infer Raw> ? Raw : never; // text/plain, application/yaml, text/html…
 
 export interface ApiRequest<K extends OperationId> {
   params: Params<K, 'path'>;

@@ -28,6 +28,8 @@ export interface HttpApiConfig {
   http_request_timeout: string;
   /** Whether /health and /health/ready need the token (and loopback) like everything else. */
   health_requires_token: boolean;
+  /** Whether /openapi.json, /openapi.yaml and the /docs page need the token (and loopback) like everything else. */
+  docs_requires_token: boolean;
   /** HTTPS: certificate and key files (PEM, relative to the plugin folder); both or neither. */
   http_tls_cert?: string;
   http_tls_key?: string;
@@ -52,6 +54,7 @@ export default definePlugin<HttpApiConfig>({
       http_headers_timeout: { ...duration, default: '10s' },
       http_request_timeout: { ...duration, default: '30s' },
       health_requires_token: { type: 'boolean', default: false },
+      docs_requires_token: { type: 'boolean', default: false },
       http_tls_cert: { type: 'string', minLength: 1 },
       http_tls_key: { type: 'string', minLength: 1 },
     },
