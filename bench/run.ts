@@ -3,7 +3,7 @@
 // Mosquitto when installed, in the same run; results print as one markdown table of ratios
 // against bare Aedes (`--write` also saves it to docs/benchmarks.md with machine and versions).
 //   npm run bench                                  # everything, 5 s per scenario, 10k sessions
-//   npm run bench -- mqtt --seconds 10             # some groups: mqtt, api, http, persistence, prometheus
+//   npm run bench -- mqtt --seconds 10             # some groups: mqtt, api, http, startup, persistence, prometheus
 //   npm run bench -- api --sessions 100000         # the API at the issue's scale
 // Progress goes to stderr; every loop is bounded in time and count.
 import { parseArgs } from 'node:util';
@@ -15,6 +15,7 @@ import { fanIn, fanOut, latency, connections } from './mqtt.ts';
 import { apiAtScale, API_PATHS } from './api-scale.ts';
 import { benchHttp } from './http.ts';
 import { benchPrometheus } from './prometheus.ts';
+import { benchStartup } from './startup.ts';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -22,7 +23,7 @@ const { values, positionals } = parseArgs({
 });
 const seconds = Number(values.seconds);
 const sessions = Number(values.sessions);
-const groups = positionals.length ? positionals : ['mqtt', 'api', 'http'];
+const groups = positionals.length ? positionals : ['mqtt', 'api', 'http', 'startup'];
 const log = (msg: string) => process.stderr.write(`${msg}\n`);
 
 const kinds: BrokerKind[] = ['aedes', 'relaymq', 'relaymq-memory', ...(mosquittoInstalled ? ['mosquitto' as const] : [])];
@@ -97,6 +98,12 @@ if (groups.includes('http')) {
   const r = await benchHttp();
   sections.push(['## HTTP API throughput (autocannon, 16 connections)', '', '| request | bare node:http req/s | relaymq req/s | target |', '|---|---:|---:|---|',
     ...Object.entries(r).map(([path, v]) => `| \`GET ${path}\` | ${fmt(v.raw)} | ${ratio(v.relaymq, v.raw)} | ≥ 0.6× |`)].join('\n'));
+}
+if (groups.includes('startup')) {
+  const r = await benchStartup(log);
+  sections.push(['## Start-up: spawn to the first ready answer (median of 5)', '', '| process | wall ms | CPU ms | target |', '|---|---:|---:|---|',
+    `| bare node:http server | ${fmt(r.bare.wallMs)} | ${fmt(r.bare.cpuMs)} | |`,
+    `| relaymq (\`node dist/src/main.js\`, defaults) | ${ratio(r.relaymq.wallMs, r.bare.wallMs)} | ${ratio(r.relaymq.cpuMs, r.bare.cpuMs)} | < 1000 ms wall |`].join('\n'));
 }
 if (groups.includes('persistence')) {
   // The regression benchmark of QoS 1 with the store in the path: a persistent subscriber.

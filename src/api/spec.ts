@@ -1,10 +1,13 @@
 // The contract: spec/openapi.yaml, read once. Handlers, validation, the endpoint list and the
-// metric/stat key lists are all derived from it.
-import { readFileSync } from 'node:fs';
+// metric/stat key lists are all derived from it. The build (scripts/build.sh) also writes it as
+// dist/spec/openapi.json, which the compiled broker reads instead: parsing the YAML took
+// 150 ms of its start-up.
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { parse } from 'yaml';
 
 export const SPEC_PATH = fileURLToPath(new URL('../../spec/openapi.yaml', import.meta.url));
+const SPEC_JSON_PATH = SPEC_PATH.replace(/\.yaml$/, '.json');
 
 export interface SpecDocument {
   openapi: string;
@@ -15,7 +18,9 @@ export interface SpecDocument {
 
 let cached: SpecDocument | undefined;
 export function specDocument(): SpecDocument {
-  cached ??= parse(readFileSync(SPEC_PATH, 'utf8')) as SpecDocument;
+  cached ??= existsSync(SPEC_JSON_PATH)
+    ? JSON.parse(readFileSync(SPEC_JSON_PATH, 'utf8')) as SpecDocument
+    : createRequire(import.meta.url)('yaml').parse(readFileSync(SPEC_PATH, 'utf8')) as SpecDocument;
   return cached;
 }
 
