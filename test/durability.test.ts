@@ -7,10 +7,10 @@ import { writeFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
 import { spawnRelay, processConfig, newDataDir, type RelayProcess } from './process.ts';
-import { collect, waitFor } from './helpers.ts';
+import { collect, connectMqtt, waitFor } from './helpers.ts';
 
 const url = (p: RelayProcess) => `mqtt://127.0.0.1:${p.ports.mqtt}`;
-const connect = (p: RelayProcess, opts: mqtt.IClientOptions) => mqtt.connectAsync(url(p), { reconnectPeriod: 0, connectTimeout: 5000, ...opts });
+const connect = (p: RelayProcess, opts: mqtt.IClientOptions) => connectMqtt(url(p), opts);
 
 async function stop(p: RelayProcess, signal: NodeJS.Signals): Promise<number | null> {
   p.child.kill(signal);

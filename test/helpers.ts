@@ -97,12 +97,38 @@ export async function connectClient(relay: RelayMQ, opts: IClientOptions & { tra
   const url = opts.transport === 'ws'
     ? `ws://127.0.0.1:${relay.ports.ws}${relay.config.broker.listener.ws.path}`
     : `mqtt://127.0.0.1:${relay.ports.mqtt}`;
-  return mqtt.connectAsync(url, { reconnectPeriod: 0, connectTimeout: 5000, ...opts });
+  return connectMqtt(url, opts);
 }
 
-/** Collects messages on a client; `next(n)` waits (bounded) until n have arrived. */
+type Received = { topic: string; payload: Buffer; packet: any };
+
+/** Messages kept from the CONNACK on, until collect() takes them (see connectMqtt). */
+const early = new WeakMap<MqttClient, () => Received[]>();
+
+/**
+ * mqtt.connectAsync, except that the messages arriving with the CONNACK are kept for collect():
+ * a resumed session's queued messages often come in the same read as the CONNACK, and mqtt.js
+ * emits them before connectAsync's promise lets a test attach its handler.
+ */
+export function connectMqtt(url: string, opts: IClientOptions = {}): Promise<MqttClient> {
+  const c = mqtt.connect(url, { reconnectPeriod: 0, connectTimeout: 5000, ...opts });
+  const kept: Received[] = [];
+  const keep = (topic: string, payload: Buffer, packet: any) => { kept.push({ topic, payload, packet }); };
+  c.on('message', keep);
+  early.set(c, () => { c.off('message', keep); early.delete(c); return kept; });
+  return new Promise((resolve, reject) => {
+    const settle = (fn: () => void) => () => { c.off('connect', onConnect); c.off('end', onConnect); c.off('error', onError); fn(); };
+    const onConnect = settle(() => resolve(c));
+    const onError = (err: Error) => settle(() => { c.end(); reject(err); })();
+    c.on('connect', onConnect);
+    c.on('end', onConnect);
+    c.on('error', onError);
+  });
+}
+
+/** Collects messages on a client (from its CONNACK on, if connected by connectMqtt); `next(n)` waits (bounded) until n have arrived. */
 export function collect(client: MqttClient) {
-  const messages: { topic: string; payload: Buffer; packet: any }[] = [];
+  const messages: Received[] = early.get(client)?.() ?? [];
   client.on('message', (topic, payload, packet) => messages.push({ topic, payload, packet }));
   return {
     messages,

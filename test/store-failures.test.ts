@@ -11,12 +11,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Level } from 'level';
 import mqtt from 'mqtt';
-import { startTestRelay, getData, waitFor, collect, http } from './helpers.ts';
+import { startTestRelay, getData, waitFor, collect, connectMqtt, http } from './helpers.ts';
 import { spawnRelay, processConfig, newDataDir, type RelayProcess } from './process.ts';
 import { rawClient } from './raw-mqtt.ts';
 
 const stop = async (p: RelayProcess) => { p.child.kill('SIGTERM'); await p.exited; };
-const connect = (p: RelayProcess, opts: mqtt.IClientOptions) => mqtt.connectAsync(`mqtt://127.0.0.1:${p.ports.mqtt}`, { reconnectPeriod: 0, ...opts });
+const connect = (p: RelayProcess, opts: mqtt.IClientOptions) => connectMqtt(`mqtt://127.0.0.1:${p.ports.mqtt}`, opts);
 
 /** A small tmpfs, or why there cannot be one here. */
 function mountTmpfs(sizeKb: number): { dir: string; unmount(): void } | string {
