@@ -91,7 +91,9 @@ export class AedesSeam {
       if (typeof client === 'function') { done = client; client = null; }
       const from = (client as Client | null) ?? null;
       const then = done ?? noop;
-      for (const fn of this.order.publish) this.isolated('publish', () => fn(packet, from));
+      for (const fn of this.order.publish) {
+        try { fn(packet, from); } catch (err) { this.failed('publish', err); }
+      }
       publish(packet, from, (err?: Error) => {
         if (err && (packet.qos === 0 || !this.fromClients.has(packet))) this.refused(packet, from, err);
         then(err);
@@ -124,10 +126,11 @@ export class AedesSeam {
     parser.removeAllListeners('packet');
     parser.on('packet', (packet: InboundPacket) => {
       if (packet.cmd === 'publish' && packet.qos) this.fromClients.add(packet);
+      // A plain loop, no closure per packet: this runs for every packet of every client.
       for (const fn of this.order.inbound) {
-        let verdict: InboundVerdict;
-        this.isolated('inbound', () => { verdict = fn(client, packet); });
-        if (verdict! === 'drop') return;
+        let verdict: InboundVerdict = undefined;
+        try { verdict = fn(client, packet); } catch (err) { this.failed('inbound', err); }
+        if (verdict === 'drop') return;
       }
       this.fairness.admit(client, packet);
     });
@@ -192,8 +195,12 @@ export class AedesSeam {
     try {
       fn();
     } catch (err) {
-      this.log.error({ err, where }, 'broker observer failed');
+      this.failed(where, err);
     }
+  }
+
+  private failed(where: string, err: unknown): void {
+    this.log.error({ err, where }, 'broker observer failed');
   }
 }
 

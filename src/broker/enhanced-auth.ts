@@ -57,7 +57,7 @@ export class EnhancedAuth {
 
   install(hooks: BrokerHooks): void {
     // A client the exchange authenticated needs no password: it comes before every other check.
-    hooks.add('authenticate', async (client) => (this.done.has(client) ? 'allow' : 'ignore'), 0);
+    hooks.add('authenticate', (client) => (this.done.has(client) ? 'allow' : 'ignore'), 0);
   }
 
   /** Adds the method and its final data to a successful CONNACK. */

@@ -15,6 +15,12 @@ import type { AedesOptions, AedesPublishPacket, Client, ConnectPacket, PublishPa
 /** A refusal with a specific MQTT 5 reason code (e.g. 0x97 Quota exceeded); MQTT 3 clients get 0x80. */
 export interface Refusal { refuse: number }
 export type Verdict = 'allow' | 'deny' | 'ignore' | Refusal;
+/** A hook answers at once (a cached ACL answer) or later (an HTTP call). */
+export type MaybePromise<T> = T | Promise<T>;
+
+function isPromise<T>(v: MaybePromise<T>): v is Promise<T> {
+  return typeof (v as Promise<T> | undefined)?.then === 'function';
+}
 
 /** The default refusal. */
 const { NOT_AUTHORIZED } = ReasonCode;
@@ -64,9 +70,9 @@ type Hook<F> = { fn: F; priority: number };
 export interface HookFns {
   /** Sees every CONNECT before authentication (e.g. to remember what the client asked for). */
   connect: (client: Client, packet: ConnectPacket) => void;
-  authenticate: (client: Client, username: string | undefined, password: Buffer | undefined) => Promise<Verdict>;
-  authorizeSubscribe: (client: Client, sub: Subscription) => Promise<Verdict>;
-  authorizePublish: (client: Client | null, packet: PublishPacket) => Promise<Verdict>;
+  authenticate: (client: Client, username: string | undefined, password: Buffer | undefined) => MaybePromise<Verdict>;
+  authorizeSubscribe: (client: Client, sub: Subscription) => MaybePromise<Verdict>;
+  authorizePublish: (client: Client | null, packet: PublishPacket) => MaybePromise<Verdict>;
   /**
    * May this client read this topic? Asked for every message before it is delivered (live,
    * retained on subscribe, queued on reconnect), so a wildcard subscription never delivers a
@@ -127,14 +133,34 @@ export class BrokerHooks {
     return (await this.verdict(kind, ...args)) === 'allow';
   }
 
-  /** The deciding answer of the chain: 'allow' (also when every hook ignores), 'deny' or a refusal. */
-  async verdict<K extends 'authenticate' | 'authorizeSubscribe' | 'authorizePublish'>(
-    kind: K, ...args: Parameters<HookFns[K]>): Promise<Exclude<Verdict, 'ignore'>> {
-    for (const { fn } of this.chains[kind]) {
-      const v = await (fn as (...a: unknown[]) => Promise<Verdict>)(...args);
+  /**
+   * The deciding answer of the chain: 'allow' (also when every hook ignores), 'deny' or a
+   * refusal. Synchronous as long as the hooks answer synchronously (the reserved-topic guard and
+   * the ACL's cached answers do), so a PUBLISH waits for no promise; a hook that throws, or
+   * whose promise rejects, makes the answer a rejected promise.
+   */
+  verdict<K extends 'authenticate' | 'authorizeSubscribe' | 'authorizePublish'>(
+    kind: K, ...args: Parameters<HookFns[K]>): MaybePromise<Exclude<Verdict, 'ignore'>> {
+    try {
+      return this.verdictFrom(this.chains[kind] as Hook<(...a: unknown[]) => MaybePromise<Verdict>>[], 0, args);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  private verdictFrom(chain: Hook<(...a: unknown[]) => MaybePromise<Verdict>>[], from: number, args: unknown[]): MaybePromise<Exclude<Verdict, 'ignore'>> {
+    for (let i = from; i < chain.length; i++) {
+      const v = chain[i].fn(...args);
+      if (isPromise(v)) return v.then((r) => (r !== 'ignore' ? r : this.verdictFrom(chain, i + 1, args)));
       if (v !== 'ignore') return v;
     }
     return 'allow';
+  }
+
+  /** Calls `then` with the verdict: at once when it is known at once, else when it settles. */
+  private withVerdict<V>(v: MaybePromise<V>, then: (v: V) => void, failed: (e: unknown) => void): void {
+    if (isPromise(v)) v.then(then, failed);
+    else then(v);
   }
 
   /** Whether the client may read the topic (the read chain; allowed when every hook ignores). */
@@ -162,7 +188,7 @@ export class BrokerHooks {
         }, (e) => done(Object.assign(e as Error, { returnCode: 3 as const }) as Parameters<typeof done>[0], false));
       },
       authorizeSubscribe: (client, sub, done) => {
-        this.verdict('authorizeSubscribe', client, sub).then((v) => {
+        this.withVerdict(this.verdict('authorizeSubscribe', client, sub), (v) => {
           this.emit('client.subscribe.check', { clientid: client.id, filter: fromInternal(sub.topic), allowed: v === 'allow' });
           if (v === 'allow') return done(null, sub);
           // A refusal with its reason code refuses this filter only (Aedes patch 012).
@@ -170,7 +196,8 @@ export class BrokerHooks {
         }, (e) => done(e as Error));
       },
       authorizePublish: (client, packet, done) => {
-        this.decide('authorizePublish', client, packet).then((ok) => {
+        this.withVerdict(this.verdict('authorizePublish', client, packet), (v) => {
+          const ok = v === 'allow';
           if (client) this.emit('client.publish.check', { clientid: client.id, topic: packet.topic, allowed: ok });
           if (!ok) {
             this.emit('message.dropped', {

@@ -63,7 +63,7 @@ export class SessionTracker {
     });
     // No client publishes to $SYS: Aedes' own plumbing listens there (a forged
     // $SYS/<id>/new/clients would disconnect any client), and $SYS state is the broker's to say.
-    hooks.add('authorizePublish', async (client, packet) => (client && RESERVED_TOPICS.test(packet.topic) ? 'deny' : 'ignore'), 10);
+    hooks.add('authorizePublish', (client, packet) => (client && RESERVED_TOPICS.test(packet.topic) ? 'deny' : 'ignore'), 10);
     hooks.add('forward', (client, packet) => this.flow.forwarded(client, packet));
     const on = this.seam.on.bind(this.seam);
     on('connackSent', (connack: { returnCode?: number; reasonCode?: number; sessionPresent: boolean }, client: Client) => this.onConnack(connack, client));

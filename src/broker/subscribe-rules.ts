@@ -36,7 +36,7 @@ export class SubscribeRules {
   constructor(private readonly limits: SubscribeLimits) {}
 
   install(hooks: BrokerHooks, onSubscribed: (listener: (subs: unknown, client: Client) => void) => void): void {
-    hooks.add('authorizeSubscribe', async (client, sub) => this.check(client, sub), 10);
+    hooks.add('authorizeSubscribe', (client, sub) => this.check(client, sub), 10);
     onSubscribed((_subs, client) => this.approved.delete(client));
   }
 

@@ -69,19 +69,19 @@ export default definePlugin<AclConfig>({
           return allowed ? 'allow' as const : 'deny' as const;
         };
         off = [
-          ctx.hooks.add('authenticate', async (client, username) => {
+          ctx.hooks.add('authenticate', (client, username) => {
             checks.connect++;
             const s = { clientid: client.id, username, ip: ctx.identity(client).ip };
             return decide(rules, s, 'connect') === false ? verdict(false) : 'ignore';
           }, PRIORITY),
-          ctx.hooks.add('authorizePublish', async (client, packet) => {
+          ctx.hooks.add('authorizePublish', (client, packet) => {
             if (!client) return 'ignore'; // the broker's own messages ($SYS, HTTP API)
             return verdict(cachedAnswer(answers, client, 'publish', packet.topic, () => {
               checks.publish++;
               return decide(rules, ctx.identity(client), 'publish', packet.topic) ?? fallback;
             }));
           }, PRIORITY),
-          ctx.hooks.add('authorizeSubscribe', async (client, sub) => {
+          ctx.hooks.add('authorizeSubscribe', (client, sub) => {
             checks.subscribe++;
             return verdict(decide(rules, ctx.identity(client), 'subscribe', ctx.filterOf(sub.topic), true) ?? fallback);
           }, PRIORITY),
