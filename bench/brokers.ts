@@ -45,7 +45,8 @@ export async function startBroker(kind: BrokerKind, relaymqOverrides: Record<str
     child = spawn('mosquitto', ['-c', conf], { stdio: ['ignore', 'ignore', 'ignore'] });
     await waitForPort(port);
   } else {
-    child = spawn(process.execPath, [...profileArgs(), '--import', 'tsx', 'bench/broker-process.ts', kind, JSON.stringify(relaymqOverrides)],
+    // The compiled broker (bench/run.ts builds first), as `npm start` runs it.
+    child = spawn(process.execPath, [...profileArgs(), 'dist/bench/broker-process.js', kind, JSON.stringify(relaymqOverrides)],
       { stdio: ['ignore', 'pipe', 'inherit'] });
     const line = await new Promise<string>((resolve, reject) => {
       const t = setTimeout(() => reject(new Error(`${kind} did not start`)), 60_000);

@@ -26,6 +26,11 @@ const sessions = Number(values.sessions);
 const groups = positionals.length ? positionals : ['mqtt', 'api', 'http', 'startup'];
 const log = (msg: string) => process.stderr.write(`${msg}\n`);
 
+// Every broker process runs the compiled code, as `npm start` does: build it from the sources.
+log('npm run build');
+const build = spawnSync('npm', ['run', '-s', 'build'], { stdio: 'inherit' });
+if (build.status !== 0) process.exit(1);
+
 const kinds: BrokerKind[] = ['aedes', 'relaymq', 'relaymq-memory', ...(mosquittoInstalled ? ['mosquitto' as const] : [])];
 const sections: string[] = [];
 

@@ -120,13 +120,14 @@ describe('HTTP API edge', { timeout: 120_000 }, () => {
     assert.equal((await http(relay, 'GET', '/api/v2/brokers', { headers: auth })).status, 200);
   });
 
-  test('RELAYMQ_HTTP_BEARER_TOKEN takes the place of the file\'s token', async () => {
+  test('RELAYMQ_HTTP_BEARER_TOKEN, as the broker starts, takes the place of the file\'s token', async () => {
     process.env.RELAYMQ_HTTP_BEARER_TOKEN = 'from-env';
+    const withEnv = await startTestRelay({ httpApi: { http_bearer_token: 's3cret' } }).finally(() => { delete process.env.RELAYMQ_HTTP_BEARER_TOKEN; });
     try {
-      assert.equal((await http(relay, 'GET', '/api/v2/brokers', { headers: auth })).status, 401);
-      assert.equal((await http(relay, 'GET', '/api/v2/brokers', { headers: { authorization: 'Bearer from-env' } })).status, 200);
+      assert.equal((await http(withEnv, 'GET', '/api/v2/brokers', { headers: auth })).status, 401);
+      assert.equal((await http(withEnv, 'GET', '/api/v2/brokers', { headers: { authorization: 'Bearer from-env' } })).status, 200);
     } finally {
-      delete process.env.RELAYMQ_HTTP_BEARER_TOKEN;
+      await withEnv.close();
     }
   });
 });

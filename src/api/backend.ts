@@ -45,6 +45,8 @@ export interface ApiBackend {
 
 export interface ParsedRequest {
   path: string;
+  /** The path parameters as the router found them (still percent-encoded). */
+  rawParams: Record<string, string>;
   query: Record<string, string>;
   headers: Record<string, string | string[] | undefined>;
   /** The JSON body, or undefined when there is none. */
@@ -110,7 +112,7 @@ export async function createBackend(definition: Document, handlers: Partial<Hand
     path: op.path, name: op.operationId!, method: op.method.toUpperCase() as ApiContext['endpoints'][number]['method'], descr: op.summary ?? '',
   }));
   const dispatch = async (operation: Operation, request: ParsedRequest, ctx: ApiContext): Promise<Reply> => {
-    const { params, query } = router.parameters(operation, request.path, request.query);
+    const { params, query } = router.parameters(operation, request.rawParams, request.query);
     const id = operation.operationId!;
     // The validators coerce (Ajv coerceTypes) the values in place: "10" becomes 10.
     const parameters: Record<string, unknown> = { path: params, query, header: request.headers };

@@ -22,7 +22,11 @@ export interface RouteMatch {
   operation?: Operation;
   /** Methods the path supports, when it exists (for 405 and its Allow header). */
   allowed: string[];
+  /** The operation's path parameters as they are in the path (still percent-encoded). */
+  rawParams?: Record<string, string>;
 }
+
+const NO_PARAMS: Record<string, string> = Object.freeze({}) as Record<string, string>;
 
 type ScalarType = 'integer' | 'boolean';
 const CANONICAL: Record<ScalarType, RegExp> = { integer: /^-?(0|[1-9][0-9]*)$/, boolean: /^(true|false)$/ };
@@ -76,43 +80,31 @@ export class CompiledRouter {
     const path = this.api.router.normalizePath(raw);
     const m = method.toLowerCase();
     const stat = this.statics.get(path);
-    if (stat?.has(m)) return { operation: stat.get(m), allowed: [] };
+    if (stat?.has(m)) return { operation: stat.get(m), allowed: [], rawParams: NO_PARAMS };
     const allowed = new Set(stat?.keys() ?? []);
     for (const t of this.templates) {
-      if (!t.pattern.test(path)) continue;
+      const groups = t.pattern.exec(path);
+      if (!groups) continue;
       const op = t.byMethod.get(m);
-      if (op) return { operation: op, allowed: [] };
+      if (op) {
+        const rawParams: Record<string, string> = {};
+        for (let i = 0; i < t.names.length; i++) rawParams[t.names[i]] = groups[i + 1];
+        return { operation: op, allowed: [], rawParams };
+      }
       for (const k of t.byMethod.keys()) allowed.add(k);
     }
     return { allowed: [...allowed].map((x) => x.toUpperCase()) };
   }
 
   /**
-   * The operation's parameters, read strictly: path parameters decoded once, integers and
-   * booleans canonical (400 otherwise). `query` is the request's, one value per name.
+   * The operation's parameters, read strictly: path parameters (from match()) decoded once,
+   * integers and booleans canonical (400 otherwise). `query` is the request's, one value per name.
    */
-  parameters(operation: Operation, fullPath: string, query: Record<string, string>): { params: Record<string, string>; query: Record<string, string> } {
-    const params = this.pathParams(operation, fullPath);
+  parameters(operation: Operation, rawParams: Record<string, string>, query: Record<string, string>): { params: Record<string, string>; query: Record<string, string> } {
+    const params = decodeParams(rawParams);
     this.checkScalars(operation, 'path', params);
     this.checkScalars(operation, 'query', query);
     return { params, query };
-  }
-
-  /** The operation's path parameters, each percent-decoded once; a malformed escape is a 400. */
-  private pathParams(operation: Operation, fullPath: string): Record<string, string> {
-    const path = this.api.router.normalizePath(fullPath.split('?')[0]);
-    const t = this.templates.find((x) => x.byMethod.get(operation.method) === operation);
-    const m = t?.pattern.exec(path);
-    if (!t || !m) return {};
-    const out: Record<string, string> = {};
-    t.names.forEach((name, i) => {
-      try {
-        out[name] = decodeURIComponent(m[i + 1]);
-      } catch {
-        throw new InvalidRequest(`path parameter '${name}' has a malformed percent-escape`);
-      }
-    });
-    return out;
   }
 
   private checkScalars(operation: Operation, where: 'path' | 'query', values: Record<string, unknown>): void {
@@ -124,6 +116,20 @@ export class CompiledRouter {
       }
     }
   }
+}
+
+/** Path parameters, each percent-decoded once; a malformed escape is a 400. */
+function decodeParams(raw: Record<string, string>): Record<string, string> {
+  if (raw === NO_PARAMS) return {};
+  const out: Record<string, string> = {};
+  for (const name in raw) {
+    try {
+      out[name] = decodeURIComponent(raw[name]);
+    } catch {
+      throw new InvalidRequest(`path parameter '${name}' has a malformed percent-escape`);
+    }
+  }
+  return out;
 }
 
 /** The integer and boolean parameters of an operation (openapi-backend has dereferenced them). */

@@ -105,7 +105,7 @@ async function handle(backend: ApiBackend, ctx: ApiContext, req: IncomingMessage
     let body: unknown;
     if (match.operation.requestBody) body = await readJsonBody(req, res);
     else req.resume();
-    const reply = await backend.dispatch(match.operation, { path: url.pathname, query, headers: req.headers, body }, ctx);
+    const reply = await backend.dispatch(match.operation, { path: url.pathname, rawParams: match.rawParams ?? {}, query, headers: req.headers, body }, ctx);
     const raw = (d: unknown) => (typeof d === 'string' ? d : JSON.stringify(d));
     send(res, reply.status, reply.contentType ? raw(reply.data) : envelope(0, '', reply.data), reply.contentType);
   } catch (e) {

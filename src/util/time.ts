@@ -2,11 +2,22 @@
 
 const pad = (n: number) => String(n).padStart(2, '0');
 
+/** Formatted seconds: API answers repeat the same few dates (connected_at, created_at, now). */
+const formatted = new Map<number, string>();
+const FORMATTED_MAX = 4096;
+
 /** "YYYY-MM-DD HH:mm:ss" in server local time, as every date of the API. */
 export function formatDateTime(ms: number): string {
-  const d = new Date(ms);
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ` +
-    `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
+  const second = Math.floor(ms / 1000);
+  let text = formatted.get(second);
+  if (text === undefined) {
+    const d = new Date(second * 1000);
+    text = `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ` +
+      `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
+    if (formatted.size >= FORMATTED_MAX) formatted.clear();
+    formatted.set(second, text);
+  }
+  return text;
 }
 
 /** "D days H hours, m minutes, s seconds", RMQTT's uptime format. */

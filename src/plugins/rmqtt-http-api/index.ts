@@ -64,9 +64,11 @@ export default definePlugin<HttpApiConfig>({
     let settings: HttpApiConfig;
     let backend: ApiBackend | undefined;
     let http: HttpApi | undefined;
+    // Read once: process.env is a lookup in the C environment on every access, and every request asks.
+    const envToken = process.env.RELAYMQ_HTTP_BEARER_TOKEN || undefined;
     const apiContext = () => ({
       cluster: ctx.cluster, settings: () => settings, log: ctx.log, endpoints: backend!.endpoints,
-      bearerToken: () => process.env.RELAYMQ_HTTP_BEARER_TOKEN || settings.http_bearer_token,
+      bearerToken: () => envToken ?? settings.http_bearer_token,
       maxTopicFiltersPerSubscribe: ctx.config.broker.mqtt.max_topic_filters_per_subscribe,
     });
     return {
