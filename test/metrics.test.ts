@@ -155,6 +155,7 @@ describe('metrics and stats', () => {
     assert.ok(!prom.has('rmqtt_stats|retained.count|1'));
     assert.match(r.text, /^process_resident_memory_bytes \d+/m, 'prom-client default process metrics');
     assert.match(r.text, /^nodejs_eventloop_lag_seconds /m, 'and Node.js runtime metrics');
+    assert.doesNotMatch(r.text, /^nodejs_active_(handles|requests|resources)/m, 'minus the gauges that list every handle (one per connection) on each scrape');
     assert.equal(prom.get('rmqtt_stats|connections.count|1'), stats['connections.count']);
     assert.equal(prom.get('rmqtt_nodes|running|1'), 1);
     assert.equal(prom.get('rmqtt_nodes|running|all'), 1);
