@@ -1,6 +1,7 @@
 // HTTP API latency with many sessions: relaymq is populated over MQTT with `sessions` offline
 // persistent sessions holding `queued` messages each, plus sessions/50 live clients; then each
-// endpoint is read `samples` times, one request at a time, by this process (keep-alive).
+// endpoint is read `samples` times (after a few unmeasured ones), one request at a time, by this
+// process (keep-alive).
 import { Agent, request } from 'node:http';
 import mqtt, { type MqttClient } from 'mqtt';
 import type { RunningBroker } from './brokers.ts';
@@ -58,11 +59,15 @@ export const API_PATHS = [
   '/api/v2/clients?_like_clientid=s-99&_limit=100', '/api/v2/clients?_gte_mqueue_len=5&_limit=100',
 ];
 
-export async function apiAtScale(b: RunningBroker, sessions: number, samples = 200, queued = 5): Promise<Record<string, Percentiles>> {
+/** Requests per path before the measured ones: an operation's validators compile on its first call. */
+const WARM_UP = 20;
+
+export async function apiAtScale(b: RunningBroker, sessions: number, samples = 1000, queued = 5): Promise<Record<string, Percentiles>> {
   const live = await populate(b, sessions, queued, Math.ceil(sessions / 50));
   const agent = new Agent({ keepAlive: true, maxSockets: 1 });
   const out: Record<string, Percentiles> = {};
   for (const path of API_PATHS) {
+    for (let i = 0; i < WARM_UP; i++) await get(agent, b.http!, path);
     const times: number[] = [];
     for (let i = 0; i < samples; i++) times.push(await get(agent, b.http!, path));
     times.sort((x, y) => x - y);
