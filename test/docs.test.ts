@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { parse } from 'yaml';
-import { SPEC_PATH } from '../src/api/spec.ts';
+import { SPEC_PATH, specDocument } from '../src/api/spec.ts';
+import { openToAll } from '../src/api/access.ts';
 import { startTestRelay, http } from './helpers.ts';
 
 const DOCS_PATHS = ['/api/v2/openapi.yaml', '/api/v2/openapi.json', '/api/v2/docs', '/api/v2/docs/redoc.standalone.js'];
@@ -54,5 +55,18 @@ test('docs_requires_token = true: the contract and the docs need the token like 
     assert.equal((await http(relay, 'GET', '/api/v2/health')).status, 200, 'the probes keep their own switch');
   } finally {
     await relay.close();
+  }
+});
+
+test('the decision, for any address: the docs operations are open to all, the others are not', () => {
+  // The tests reach the API from loopback only; this is the check that skips the token and the
+  // loopback rule for a request from anywhere.
+  const ops = Object.values(specDocument().paths).flatMap((item) => Object.values(item)) as { operationId: string; security?: unknown[]; tags?: string[] }[];
+  const docs = ops.filter((op) => op.tags?.includes('docs')).map((op) => op.operationId).sort();
+  assert.deepEqual(docs, ['get_docs', 'get_docs_script', 'get_openapi_json', 'get_openapi_yaml']);
+  for (const op of ops) {
+    const open = openToAll(op, { health_requires_token: false, docs_requires_token: false });
+    assert.equal(open, docs.includes(op.operationId) || op.tags?.includes('health') === true, op.operationId);
+    if (docs.includes(op.operationId)) assert.equal(openToAll(op, { docs_requires_token: true }), false, op.operationId);
   }
 });
