@@ -132,9 +132,10 @@ export async function startRelayMQ(config: Config, log: Logger = createLogger(co
     seam.install({
       publish: [observer.publish],
       refused: [observer.refused],
-      // Enhanced authentication holds a CONNECT until its exchange is done. The rules refuse what breaks the CONNACK's promises before anything else sees it; the
-      // observer reports a PUBACK's message before flow control releases it; subscribe rules
-      // turn shared filters into their internal form before Aedes sees a SUBSCRIBE.
+      // Enhanced authentication holds a CONNECT until its exchange is done; the inbound rules
+      // refuse what breaks the CONNACK's promises before anything else sees it; the observer
+      // reports a PUBACK's message before flow control releases it; subscribe rules turn shared
+      // filters into their internal form before Aedes sees a SUBSCRIBE.
       inbound: [enhancedAuth.inbound, inboundRules.inbound, observer.inbound, subscribeRules.inbound, tracker.inbound, flow.inbound],
       outbound: [inboundRules.outbound, outboundRules.stage],
       stored: flow.stored,

@@ -1,8 +1,8 @@
 // openapi-backend, set up once from spec/openapi.yaml: request validation with Ajv 2020 (the
 // dialect of OpenAPI 3.1), a 3.1-aware definition check (for the tests), the precompiled
-// router, and the handlers bound by operationId. Authentication is the server's (access.ts),
+// router, and the handlers bound by operationId (dispatched here, not through openapi-backend). Authentication is the server's (access.ts),
 // before routing. It knows nothing about MQTT.
-import { OpenAPIBackend, type Context, type Document, type Operation } from 'openapi-backend';
+import { OpenAPIBackend, type Document, type Operation } from 'openapi-backend';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import type { ErrorObject, Options as AjvOptions } from 'ajv';
@@ -37,7 +37,7 @@ export interface ApiBackend {
   /**
    * Handles a routed request: the parameters are read strictly (router.ts), validated and
    * coerced by openapi-backend's precompiled validators of the operation, and given to the
-   * handler registered for its operationId. Each step runs once per request, where
+   * handler bound to its operationId. Each step runs once per request, where
    * openapi-backend's own handleRequest routes twice and parses three times.
    */
   dispatch(operation: Operation, request: ParsedRequest, ctx: ApiContext): Promise<Reply>;
@@ -99,15 +99,11 @@ export async function createBackend(definition: Document, handlers: Partial<Hand
   const missing = router.operations.map((o) => o.operationId!).filter((id) => !(id in handlers));
   if (missing.length) throw new Error(`spec operations without a handler: ${missing.join(', ')}`);
 
-  for (const op of router.operations) {
-    const id = op.operationId as keyof Handlers;
-    const handler = handlers[id] as (req: unknown, ctx: ApiContext) => Promise<unknown>;
-    const contentType = rawContentType(op);
-    api.register(id, async (c: Context, ctx: ApiContext): Promise<Reply> => {
-      const data = await handler({ params: c.request.params, query: c.request.query, body: c.request.requestBody }, ctx);
-      return { status: 200, data, contentType };
-    });
-  }
+  // Each operation's handler, and the Content-Type it answers with when not in the envelope.
+  const bound = new Map(router.operations.map((op) => [op.operationId!, {
+    handler: handlers[op.operationId as keyof Handlers] as (req: unknown, ctx: ApiContext) => Promise<unknown>,
+    contentType: rawContentType(op),
+  }]));
   const endpoints = router.operations.map((op) => ({
     path: op.path, name: op.operationId!, method: op.method.toUpperCase() as ApiContext['endpoints'][number]['method'], descr: op.summary ?? '',
   }));
@@ -122,8 +118,8 @@ export async function createBackend(definition: Document, handlers: Partial<Hand
       if (!validate(parameters) && validate.errors) errors.push(...validate.errors);
     }
     if (errors.length) throw new InvalidRequest(describeValidation(errors));
-    const context = { api, operation, request: { method: operation.method, path: request.path, params, query, headers: request.headers, requestBody: request.body } };
-    return api.handlers[id]!(context as unknown as Context, ctx) as Promise<Reply>;
+    const { handler, contentType } = bound.get(id)!;
+    return { status: 200, data: await handler({ params, query, body: request.body }, ctx), contentType };
   };
   return { api, router, endpoints, dispatch };
 }

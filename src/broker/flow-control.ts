@@ -9,7 +9,7 @@
 // has), so a PUBACK/PUBCOMP releases exactly the message it acknowledges.
 import type { Client } from 'aedes';
 import type { AedesSeam, DeliverFn, DeliveryStage, InboundObserver, StoredWriter, WriteFn } from './aedes-seam.ts';
-import { copyPacket, type TaggedPacket } from './packet.ts';
+import { copyPacket, endsExchange, type TaggedPacket } from './packet.ts';
 import type { Aedes } from 'aedes';
 
 export type DropReason = 'queue_full' | 'expired';
@@ -69,7 +69,7 @@ export class FlowControl {
 
   /** PUBACK, PUBCOMP and failed PUBREC release their message. */
   readonly inbound: InboundObserver = (client, packet) => {
-    if (packet.cmd === 'puback' || packet.cmd === 'pubcomp' || (packet.cmd === 'pubrec' && (packet.reasonCode ?? 0) >= 0x80)) {
+    if (endsExchange(packet)) {
       this.acknowledged(client, packet.messageId!);
     }
   };

@@ -15,6 +15,7 @@ import type { Client, ConnectPacket } from 'aedes';
 import type { BrokerHooks } from './hooks.ts';
 import type { InboundObserver, OutboundStage } from './aedes-seam.ts';
 import { INTERNAL_SHARE_PREFIX } from './topics.ts';
+import { endsExchange } from './packet.ts';
 
 export interface ServerCapabilities {
   maxQos: 0 | 1 | 2;
@@ -67,7 +68,7 @@ export class InboundRules {
         if (packet.properties?.subscriptionIdentifier !== undefined && !this.caps.subscriptionIdentifiersAvailable) {
           return refuse(client, SUBSCRIPTION_IDS_NOT_SUPPORTED);
         }
-        // The tracker, which runs after this, turns `$share/…` into its internal form.
+        // Subscribe rules, which run after this, turn `$share/…` into its internal form.
         const shared = (t: string) => t.startsWith('$share/') || t.startsWith(INTERNAL_SHARE_PREFIX);
         if (packet.subscriptions?.some((s) => shared(s.topic) && (s as { nl?: boolean }).nl)) return refuse(client, PROTOCOL_ERROR);
         return;
@@ -82,7 +83,7 @@ export class InboundRules {
 
   /** Outbound stage: a PUBACK, a failed PUBREC or a PUBCOMP ends the broker's receipt of a message. */
   readonly outbound: OutboundStage = (client, packet) => {
-    if (packet.cmd === 'puback' || packet.cmd === 'pubcomp' || (packet.cmd === 'pubrec' && (packet.reasonCode ?? 0) >= 0x80)) {
+    if (endsExchange(packet)) {
       this.clients.get(client)?.receiving.delete(packet.messageId!);
     }
     return packet;

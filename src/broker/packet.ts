@@ -31,3 +31,11 @@ export function copyPacket<T extends TaggedPacket>(original: T, broker: Aedes): 
 export function sameMessage(a: { brokerId?: string; brokerCounter?: number }, b: { brokerId?: string; brokerCounter?: number }): boolean {
   return a.brokerId !== undefined && a.brokerId === b.brokerId && a.brokerCounter === b.brokerCounter;
 }
+
+/**
+ * Whether this acknowledgement ends a QoS 1/2 exchange for its packet id: a PUBACK, a PUBCOMP,
+ * or a PUBREC with an error code (no PUBREL follows) [MQTT-4.3.3].
+ */
+export function endsExchange(packet: { cmd: string; reasonCode?: number }): boolean {
+  return packet.cmd === 'puback' || packet.cmd === 'pubcomp' || (packet.cmd === 'pubrec' && (packet.reasonCode ?? 0) >= 0x80);
+}
