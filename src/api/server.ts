@@ -16,7 +16,7 @@ import {
 import { openToAll, refuseAccess } from './access.ts';
 import type { ApiBackend } from './backend.ts';
 import type { ApiContext } from './types.ts';
-import { splitAddr } from '../broker/broker.ts';
+import { splitAddr } from '../util/addr.ts';
 import { capConnections } from '../broker/connection-limits.ts';
 import { StoreUnavailable } from '../persistence/backend.ts';
 import type { TlsServerOptions } from '../broker/tls.ts';

@@ -12,6 +12,7 @@ import type { Logger } from '../util/log.ts';
 import { capConnections, type ConnectionCaps } from './connection-limits.ts';
 import { tlsOptions } from './tls.ts';
 import { ConfigError } from '../config/load.ts';
+import { splitAddr } from '../util/addr.ts';
 
 /** A WebSocket frame may carry one MQTT packet of max_packet_size, plus framing slack. */
 const WS_FRAME_SLACK = 1024;
@@ -25,11 +26,6 @@ export interface MqttListeners {
   wss?: HttpsServer;
 }
 export type ListenerName = keyof MqttListeners;
-
-export function splitAddr(addr: string): { host: string; port: number } {
-  const i = addr.lastIndexOf(':');
-  return { host: addr.slice(0, i).replace(/^\[|\]$/g, ''), port: Number(addr.slice(i + 1)) };
-}
 
 /** Adds per-client properties to a successful MQTT 5 CONNACK. */
 export type ConnackProperties = (client: Client, properties: Record<string, unknown>) => void;

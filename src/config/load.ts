@@ -7,6 +7,7 @@ import { parse as parseToml } from 'smol-toml';
 import { Ajv, type ErrorObject } from 'ajv';
 import { brokerConfigSchema, listenAddr } from './schema.ts';
 import { parseDurationSeconds } from '../util/time.ts';
+import { splitAddr } from '../util/addr.ts';
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -126,11 +127,11 @@ export function loadConfig(file?: string, overrides: {
 
 /** Two enabled listeners cannot share a port (port 0 picks a free one for each). */
 function checkDistinctPorts(path: string, listeners: BrokerConfig['listener']): void {
-  const seen = new Map<string, string>();
+  const seen = new Map<number, string>();
   for (const [name, l] of Object.entries(listeners)) {
     if (!l.enable) continue;
-    const port = l.addr.slice(l.addr.lastIndexOf(':') + 1);
-    if (port === '0') continue;
+    const { port } = splitAddr(l.addr);
+    if (port === 0) continue;
     const other = seen.get(port);
     if (other) throw new ConfigError(`${path}: keys 'listener.${other}.addr' and 'listener.${name}.addr' both use port ${port}`);
     seen.set(port, name);
