@@ -5,11 +5,9 @@
 // `stored_key`, `server_key` and `iterations`. A reload re-reads the file. The authenticated
 // user becomes the client's username (ACL %u). Clients that use username/password are not
 // affected: they go through the other authentication plugins as before.
-import { readFileSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
-import { parse as parseToml } from 'smol-toml';
 import { definePlugin } from '../plugin.ts';
-import { ConfigError } from '../../config/load.ts';
+import { ConfigError, readToml } from '../../config/load.ts';
 import { deriveCredentials, ScramExchange, type ScramCredentials } from './scram.ts';
 
 interface ScramConfig { users_file: string }
@@ -22,7 +20,7 @@ interface UserEntry { password?: string; salt?: string; iterations?: number; sto
 export function readUsers(file: string): Map<string, ScramCredentials> {
   let doc: { users?: Record<string, UserEntry> };
   try {
-    doc = parseToml(readFileSync(file, 'utf8')) as typeof doc;
+    doc = readToml(file, true) as typeof doc; // a TOML error says its line and column
   } catch (e) {
     throw new ConfigError(`relaymq-auth-scram: users_file '${file}': ${(e as Error).message}`);
   }
