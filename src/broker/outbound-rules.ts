@@ -67,12 +67,13 @@ export class OutboundRules {
     if (remainingMs !== undefined && remainingMs <= 0) return this.notSent(client, packet, 'expired');
     if (state.version !== 5) return packet;
 
-    // Properties are shared by every copy of a message: changes go into a new object.
-    const changes: Record<string, unknown> = {};
-    if (remainingMs !== undefined) changes.messageExpiryInterval = Math.ceil(remainingMs / 1000);
+    // Properties are shared by every copy of a message: changes go into a new object, made
+    // only when there is a change (most messages have none).
+    let properties: Record<string, unknown> | undefined;
+    if (remainingMs !== undefined) (properties ??= { ...packet.properties }).messageExpiryInterval = Math.ceil(remainingMs / 1000);
     const ids = this.subscriptionIds(client, state, packet as TaggedPacket);
-    if (ids) changes.subscriptionIdentifier = ids.length === 1 ? ids[0] : ids;
-    let out: OutboundPacket = Object.keys(changes).length ? { ...packet, properties: { ...packet.properties, ...changes } } : packet;
+    if (ids) (properties ??= { ...packet.properties }).subscriptionIdentifier = ids.length === 1 ? ids[0] : ids;
+    let out: OutboundPacket = properties ? { ...packet, properties } : packet;
     if (state.maximumPacketSize !== undefined && tooLarge(out, state.maximumPacketSize)) return this.notSent(client, packet, 'too large for the client');
     if (state.topicAliasMaximum > 0) out = this.alias(state, out);
     return out;
