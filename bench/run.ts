@@ -57,24 +57,23 @@ function fmt(v: number): string {
 
 if (groups.includes('mqtt')) {
   const rows: string[][] = [];
-  const row = (label: string, values: Map<BrokerKind, number>, target: string, higherIsBetter = true) => {
+  const row = (label: string, values: Map<BrokerKind, number>, target: string) => {
     const base = values.get('aedes')!;
     rows.push([label, ...kinds.map((k) => (k === 'aedes' ? fmt(base) : values.has(k) ? ratio(values.get(k)!, base) : '–')), target]);
-    void higherIsBetter;
   };
   for (const qos of [0, 1, 2] as const) {
     const r = await perBroker(`QoS ${qos} fan-in`, (b) => fanIn(b, qos, seconds));
     row(`QoS ${qos} fan-in, 4 pub → 1 sub, msg/s`, new Map([...r].map(([k, v]) => [k, v.rate])), qos === 0 ? '≥ 0.9×' : qos === 1 ? '≥ 0.8× (memory ≥ 1.0×)' : '');
-    row(`  broker CPU µs per message`, new Map([...r].map(([k, v]) => [k, v.cpuUsPerMsg])), '', false);
+    row(`  broker CPU µs per message`, new Map([...r].map(([k, v]) => [k, v.cpuUsPerMsg])), '');
   }
   const fo = await perBroker('QoS 0 fan-out', (b) => fanOut(b, seconds));
   row('QoS 0 fan-out, 1 pub → 50 subs, deliveries/s', new Map([...fo].map(([k, v]) => [k, v.rate])), '≥ 0.95×');
   const lat = await perBroker('QoS 1 latency', (b) => latency(b, seconds));
-  row('QoS 1 latency at 1000 msg/s, p50 ms', new Map([...lat].map(([k, v]) => [k, v.p50])), '', false);
-  row('QoS 1 latency at 1000 msg/s, p99 ms', new Map([...lat].map(([k, v]) => [k, v.p99])), '', false);
+  row('QoS 1 latency at 1000 msg/s, p50 ms', new Map([...lat].map(([k, v]) => [k, v.p50])), '');
+  row('QoS 1 latency at 1000 msg/s, p99 ms', new Map([...lat].map(([k, v]) => [k, v.p99])), '');
   const conns = await perBroker('connections', (b) => connections(b));
   row('connections/s, 5000 in batches of 100', new Map([...conns].map(([k, v]) => [k, v.rate])), '≥ 0.9×');
-  row('RSS per idle connection, kB', new Map([...conns].map(([k, v]) => [k, v.rssPerConn / 1024])), '≤ 8 kB', false);
+  row('RSS per idle connection, kB', new Map([...conns].map(([k, v]) => [k, v.rssPerConn / 1024])), '≤ 8 kB');
   sections.push(['## MQTT (ratios against bare Aedes)', '',
     `| scenario | ${kinds.map((k) => (k === 'aedes' ? 'bare Aedes' : k)).join(' | ')} | target |`,
     `|---|${kinds.map(() => '---:').join('|')}|---|`,
