@@ -1,7 +1,8 @@
 // relaymq assembled: config → store, hooks, Aedes broker, session tracking → Cluster →
 // plugins (the HTTP API, counters, ACL… are plugins) → MQTT listeners. Used by the CLI
 // (src/main.ts) and by the tests, which start real instances on ephemeral ports.
-import type { Aedes, Client } from 'aedes';
+import type { Aedes, AedesPublishPacket, Client } from 'aedes';
+import type { StoredPacket } from './persistence/codec.ts';
 import { createBroker, startListeners, closeListeners, boundPort, listenerInfo, reloadCertificates, type MqttListeners } from './broker/broker.ts';
 import { peerCommonName } from './broker/tls.ts';
 import { AedesSeam } from './broker/aedes-seam.ts';
@@ -26,7 +27,8 @@ import { socketOf } from './broker/client-info.ts';
 import { fromInternal, parseShared } from './broker/topics.ts';
 import type { TaggedPacket } from './broker/packet.ts';
 import { MetricsCounter } from './metrics/counter.ts';
-import { openStore } from './persistence/open.ts';
+import { openStore, type Store } from './persistence/open.ts';
+import { RedisClusterLink } from './cluster/redis-cluster.ts';
 import { PluginManager } from './plugins/manager.ts';
 import { PLUGINS } from './plugins/index.ts';
 import type { PluginContext } from './plugins/plugin.ts';
@@ -48,7 +50,15 @@ export interface RelayMQ {
   close(): Promise<void>;
 }
 
-export async function startRelayMQ(config: Config, log: Logger = createLogger(config.broker.log.level)): Promise<RelayMQ> {
+export interface StartOptions {
+  /**
+   * A cluster node that lost its place in the shared state cannot go on (redis-log.ts). The
+   * default exits the process, for the service manager to restart it.
+   */
+  onFatal?: (err: Error) => void;
+}
+
+export async function startRelayMQ(config: Config, log: Logger = createLogger(config.broker.log.level), options: StartOptions = {}): Promise<RelayMQ> {
   const startedAt = Date.now();
   const { mqtt, node: nodeCfg } = config.broker;
   const limits = { maxInflight: mqtt.max_inflight, maxQueue: mqtt.max_mqueue_len, maxSubscriptions: mqtt.max_subscriptions };
@@ -57,12 +67,20 @@ export async function startRelayMQ(config: Config, log: Logger = createLogger(co
 
   const caps = effectiveCaps({ tcp: config.broker.listener.tcp.max_connections, ws: config.broker.listener.ws.max_connections }, openFileLimit(), log);
   const hooks = new BrokerHooks((event, err) => log.error({ err, event }, 'broker event listener failed'));
-  const store = await openStore(config.broker.persistence, log);
+  const onFatal = options.onFatal ?? ((err: Error) => {
+    log.fatal({ err: err.message }, 'cluster node cannot go on: exiting');
+    process.exit(70);
+  });
+  const link = config.broker.cluster.type === 'redis'
+    ? await RedisClusterLink.open(config.broker.cluster, nodeCfg, log, onFatal)
+    : undefined;
+  const store: Store = link?.store ?? await openStore(config.broker.persistence, log);
   let broker: Aedes;
   try {
-    broker = await createBroker(config.broker, log, hooks.aedesOptions(), store.mqtt, (client, props) => enhancedAuth.connack(client, props));
+    broker = await createBroker(config.broker, log, clusterOptions(hooks.aedesOptions(), link), store.mqtt, (client, props) => enhancedAuth.connack(client, props));
   } catch (e) {
     await store.close();
+    await link?.close();
     throw e;
   }
   const seam = new AedesSeam(broker, log);
@@ -87,7 +105,7 @@ export async function startRelayMQ(config: Config, log: Logger = createLogger(co
     (packet) => hooks.emit('message.dropped', { message: observer.info(packet), reason: 'no shared subscriber' }));
   const handshakes = new Handshakes();
   const tracker = new SessionTracker(seam, store.mqtt, hooks, registry, flow, shared, {
-    v3SessionExpiry: parseDurationSeconds(mqtt.session_expiry_interval),
+    v3SessionExpiry: parseDurationSeconds(mqtt.session_expiry_interval), nodeId: nodeCfg.id,
   });
   const subscribeRules = new SubscribeRules({
     maxSubscriptions: limits.maxSubscriptions, maxFiltersPerSubscribe: mqtt.max_topic_filters_per_subscribe, maxQos: mqtt.max_qos_allowed,
@@ -114,6 +132,12 @@ export async function startRelayMQ(config: Config, log: Logger = createLogger(co
   },
     broker, tracker, new SessionAdmin(broker, hooks, tracker, nodeCfg.id), limits, stats, counter, plugins, store);
   ctx.cluster = new LocalCluster(node);
+  // In a cluster, a will of a client whose node is gone, published by this node.
+  const publishWill = async (will: StoredPacket) => {
+    await new Promise<void>((resolve) => broker.publish(willAsPublish(will) as unknown as AedesPublishPacket, () => resolve()));
+    const id = { id: will.clientId ?? '' };
+    if ((await store.mqtt.getWill(id))?.incarnation === will.incarnation) await store.mqtt.delWill(id);
+  };
 
   let listeners: MqttListeners = {};
   const shutdown = async () => {
@@ -126,6 +150,7 @@ export async function startRelayMQ(config: Config, log: Logger = createLogger(co
     await stopAccepting;
     registry.flush();
     await store.close();
+    await link?.close();
   };
   try {
     // The order of everything relaymq does around Aedes, in one place (see aedes-seam.ts):
@@ -157,11 +182,18 @@ export async function startRelayMQ(config: Config, log: Logger = createLogger(co
       if (cn !== undefined) packet.username = cn;
     }, 0);
     tracker.install();
-    await tracker.restore(await store.sessions.load());
+    const stored = await store.sessions.load();
+    await tracker.restore(link ? link.own(stored) : stored);
     stats.start(hooks);
     logBrokerEvents(hooks, log);
     // Session records saved while the store refused writes were lost on the way: save them all again.
     store.onHealthChange((h) => { if (h.healthy) for (const rec of registry.values()) store.sessions.save(rec); });
+    // Registered before the listeners open: no client of this node exists before the others see it alive.
+    if (link) {
+      ctx.cluster = await link.join({
+        self: node, sessionChanged: tracker.remoteChange.bind(tracker), adopt: (rec) => tracker.adopt(rec), publishWill,
+      });
+    }
     for (const name of config.broker.plugins.default_startups) await plugins.load(name);
     listeners = await startListeners((conn, req) => {
       const client = broker.handle(conn, req);
@@ -198,4 +230,27 @@ export async function startRelayMQ(config: Config, log: Logger = createLogger(co
       return closing;
     },
   };
+}
+
+/**
+ * In a cluster, Aedes routes through the cluster bus, and a CONNECT waits until this node has
+ * applied every change made anywhere before it: a session resumed here is the one left elsewhere.
+ */
+function clusterOptions<T extends ReturnType<BrokerHooks['aedesOptions']>>(options: T, link: RedisClusterLink | undefined): T {
+  if (!link) return options;
+  const preConnect = options.preConnect!;
+  return {
+    ...options,
+    mq: link.bus,
+    preConnect: (client, packet, done) => {
+      link.barrier().then(() => preConnect(client, packet, done), (err: Error) => done(err, false));
+    },
+  };
+}
+
+/** A will as a PUBLISH: without the Will Delay Interval, which is no PUBLISH property. */
+function willAsPublish<T extends { properties?: Record<string, unknown> }>(will: T): T {
+  if (will.properties?.willDelayInterval === undefined) return will;
+  const { willDelayInterval: _delay, ...properties } = will.properties;
+  return { ...will, properties };
 }

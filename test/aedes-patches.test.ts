@@ -4,6 +4,7 @@ import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type AddressInfo, type Server } from 'node:net';
 import { Aedes, type AedesOptions } from 'aedes';
+import mqemitter from 'mqemitter';
 import { MqttStore } from '../src/persistence/mqtt-store.ts';
 import { MemoryBackend } from '../src/persistence/backend.ts';
 import { rawClient, type RawClient } from './raw-mqtt.ts';
@@ -11,8 +12,7 @@ import { waitFor } from './helpers.ts';
 
 interface Bare { broker: Aedes; store: MqttStore; port: number; close(): Promise<void> }
 
-async function bareAedes(opts: Partial<AedesOptions> = {}, tweak: (s: MqttStore) => void = () => {}): Promise<Bare> {
-  const store = new MqttStore(new MemoryBackend());
+async function bareAedes(opts: Partial<AedesOptions> = {}, tweak: (s: MqttStore) => void = () => {}, store = new MqttStore(new MemoryBackend())): Promise<Bare> {
   tweak(store);
   const broker = await Aedes.createBroker({ persistence: store, ...opts } as AedesOptions);
   const server: Server = createServer(broker.handle);
@@ -333,6 +333,27 @@ describe('Aedes patches', { timeout: 60_000 }, () => {
       c.destroy();
     } finally {
       await b.close();
+    }
+  });
+
+  test('019: a client taken over on another broker sharing the store gets DISCONNECT 0x8E and its session survives', async () => {
+    // Two brokers sharing one store and one emitter, as Aedes brokers of a cluster do.
+    const store = new MqttStore(new MemoryBackend());
+    const mq = mqemitter({ matchEmptyLevels: true });
+    const [a, b] = await Promise.all([bareAedes({ mq, id: 'A' } as Partial<AedesOptions>, undefined, store), bareAedes({ mq, id: 'B' } as Partial<AedesOptions>, undefined, store)]);
+    try {
+      const first = await rawClient(a.port, 'moving', { version: 5, clean: false, expiry: 1 });
+      await first.subscribe('t/#', 1);
+      const gone = first.next((x) => x.cmd === 'disconnect');
+      const second = await rawClient(b.port, 'moving', { version: 5, clean: false, expiry: 60 });
+      assert.equal((await gone).reasonCode, 0x8e);
+      await waitFor(() => !a.broker.clients.moving, 5000, 'the old connection closed');
+      // The old connection's 1 s expiry must not wipe the session the second broker resumed.
+      await new Promise((r) => setTimeout(r, 1500));
+      assert.deepEqual((await store.subscriptionsByClient({ id: 'moving' })).map((s) => s.topic), ['t/#']);
+      second.destroy();
+    } finally {
+      await Promise.all([a.close(), b.close()]);
     }
   });
 });

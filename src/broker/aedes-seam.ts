@@ -70,7 +70,7 @@ export interface SeamOrder {
   deliver: DeliveryStage[];
 }
 
-type AedesInternals = Aedes & { _takingOver: Set<string> };
+type AedesInternals = Aedes & { _takingOver: Set<string>; _registering: Map<string, Client> };
 
 export class AedesSeam {
   private order: SeamOrder = { publish: [], refused: [], inbound: [], outbound: [], closed: [], deliver: [] };
@@ -175,6 +175,12 @@ export class AedesSeam {
   /** Whether Aedes is replacing this client id's connection by a newer one right now. */
   takingOver(clientid: string): boolean {
     return (this.broker as AedesInternals)._takingOver.has(clientid);
+  }
+
+  /** Whether the connection is being replaced by one on another node (patch 019): the session moves there. */
+  takenOverElsewhere(clientid: string): boolean {
+    const b = this.broker as AedesInternals;
+    return b._takingOver.has(clientid) && !b._registering.has(clientid);
   }
 
   /** The next packet identifier in Aedes' rotation for this client, skipping those `inUse`. */

@@ -12,11 +12,14 @@ import type { MqttStore } from '../persistence/mqtt-store.ts';
 import { SessionRegistry, type Qos, type SessionRecord } from './sessions.ts';
 import type { MemberOptions } from './shared-subscriptions.ts';
 import { fromInternal, parseShared } from './topics.ts';
+import type { TaggedPacket } from './packet.ts';
 import { socketOf } from './client-info.ts';
 
 export interface TrackerLimits {
   /** Lifetime of an offline MQTT 3 persistent session, seconds (0 = never expires). */
   v3SessionExpiry: number;
+  /** This node's id, written on every session it holds. */
+  nodeId: number;
 }
 
 /** A server-initiated disconnect for an administrative action (kick). */
@@ -170,6 +173,7 @@ export class SessionTracker {
         qos: (packet.will.qos ?? 0) as Qos, retain: Boolean(packet.will.retain), topic: packet.will.topic,
       } : null,
       subscriptions: resumed ? prev.subscriptions : {},
+      node_id: this.limits.nodeId,
     };
     if (!resumed && prev) this.dropShared(prev);
     this.registry.put(rec);
@@ -220,6 +224,7 @@ export class SessionTracker {
       return;
     }
     this.live.delete(client.id);
+    if (this.seam.takenOverElsewhere(client.id)) return this.movedAway(client, [...detached.unacked, ...detached.queued]);
     const rec = this.registry.get(client.id);
     const reason = this.shuttingDown ? 'server shutting down'
       : this.reasons.get(client) ?? (this.seam.takingOver(client.id) ? 'taken over' : 'connection closed');
@@ -249,6 +254,34 @@ export class SessionTracker {
     this.store.trimQueue(client.id); // offline now: the store bounds its queue
     if (client.version !== 5) this.scheduleExpiry(client.id, this.limits.v3SessionExpiry);
     else if (rec.expiry_interval !== NEVER_EXPIRES) this.scheduleExpiry(client.id, rec.expiry_interval + 1); // Aedes expires it first
+  }
+
+  /**
+   * The client connected to another node, which resumes its session: this node forgets it without
+   * touching what is stored (the other node's now). Shared-subscription messages it held go to
+   * another member.
+   */
+  private movedAway(client: Client, held: TaggedPacket[]): void {
+    const rec = this.registry.get(client.id);
+    this.hooks.emit('client.disconnected', { clientid: client.id, username: rec?.username ?? undefined, reason: 'taken over' });
+    this.shared.redeliver(client.id, held);
+    this.release(client.id);
+  }
+
+  /**
+   * Another node changed or removed a session's stored record. If that node holds the session
+   * now, this one forgets its offline copy (a connected client is taken over by Aedes instead).
+   */
+  remoteChange(clientid: string, rec: SessionRecord | undefined): void {
+    if (this.live.has(clientid)) return;
+    const mine = this.registry.get(clientid);
+    if (mine && (!rec || rec.node_id !== this.limits.nodeId)) this.release(clientid);
+  }
+
+  private release(clientid: string): void {
+    this.cancelExpiry(clientid);
+    const rec = this.registry.release(clientid);
+    if (rec) this.dropShared(rec);
   }
 
   private scheduleExpiry(clientid: string, seconds: number): void {
@@ -296,9 +329,10 @@ export class SessionTracker {
    * broker stopped are offline now; their subscriptions are read back from Aedes' store, which
    * is the authority on them; each gets what is left of its expiry, or ends now.
    */
-  async restore(records: SessionRecord[]): Promise<void> {
+  async restore(records: SessionRecord[], reason = 'broker restarted'): Promise<void> {
     const now = Date.now();
     for (const rec of records) {
+      rec.node_id = this.limits.nodeId;
       if (!rec.persistent) {
         // A clean session left behind by a crash: it ended with its connection; drop it all.
         this.registry.put(rec);
@@ -309,7 +343,7 @@ export class SessionTracker {
       if (rec.connected) {
         rec.connected = false;
         rec.disconnected_at = now;
-        rec.disconnected_reason = 'broker restarted';
+        rec.disconnected_reason = reason;
       }
       const stored = await this.store.subscriptionsByClient({ id: rec.clientid });
       rec.subscriptions = {};
@@ -322,6 +356,12 @@ export class SessionTracker {
       if (left > 0) this.scheduleExpiry(rec.clientid, left);
       else await this.wipe(rec.clientid).finally(() => this.forget(rec.clientid, 'expired'));
     }
+  }
+
+  /** Takes a session a dead node held (cluster): offline here from now on, its expiry counted here. */
+  async adopt(rec: SessionRecord): Promise<void> {
+    if (this.live.has(rec.clientid) || this.registry.get(rec.clientid)) return;
+    await this.restore([rec], 'node down');
   }
 
   /** From now on disconnects are the broker's doing; timers stop. */

@@ -42,6 +42,8 @@ export interface SessionRecord {
   last_will: LastWill | null;
   /** Subscriptions by filter as the client wrote it (`$share/g/f` for shared ones). */
   subscriptions: Record<string, Qos>;
+  /** The node that holds the session (in a cluster, only that node answers and acts for it). */
+  node_id?: number;
 }
 
 /** Where changes go to be kept (see src/persistence/session-store.ts). */
@@ -99,6 +101,17 @@ export class SessionRegistry {
       this.sessions.delete(clientid);
       this.dirty.delete(rec);
       this.sink.delete(clientid);
+    }
+    return rec;
+  }
+
+  /** Forgets a session that another node now holds: its stored record is that node's now. */
+  release(clientid: string): SessionRecord | undefined {
+    const rec = this.sessions.get(clientid);
+    if (rec) {
+      this.unindex(rec);
+      this.sessions.delete(clientid);
+      this.dirty.delete(rec);
     }
     return rec;
   }

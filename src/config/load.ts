@@ -45,6 +45,8 @@ export interface BrokerConfig {
     response_information: string;
   };
   persistence: { type: 'level' | 'memory'; data_dir: string; sync: boolean; repair: boolean };
+  /** `none`: one node; `redis`: nodes share sessions, retained messages and a message bus through Redis. */
+  cluster: { type: 'none' | 'redis'; redis_url: string };
   plugins: { dir: string; default_startups: string[] };
   log: { level: string };
 }

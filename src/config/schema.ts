@@ -82,6 +82,13 @@ export const brokerConfigSchema = {
         repair: { type: 'boolean', default: false },
       },
     },
+    cluster: {
+      type: 'object', additionalProperties: false, default: {},
+      properties: {
+        type: { enum: ['none', 'redis'], default: 'none' },
+        redis_url: { type: 'string', pattern: '^rediss?://', default: 'redis://127.0.0.1:6379' },
+      },
+    },
     plugins: {
       type: 'object', additionalProperties: false, default: {},
       properties: {

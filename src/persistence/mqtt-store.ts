@@ -58,8 +58,73 @@ export class MqttStore {
   private limits: QueueLimits = { maxQueue: Number.MAX_SAFE_INTEGER, online: () => false };
   private dropListeners: DropListener[] = [];
   broker?: BrokerRef;
+  /** In a cluster: where queue entries get numbers no other node uses (see `share`). */
+  private nextSeq = () => ++this.seq;
+  /** In a cluster, wills of departed nodes are the cluster's to publish, not Aedes' sweep. */
+  private willsSwept = true;
+  /** In a cluster, the run of this node, kept with every will it stores (see redis-cluster.ts). */
+  private incarnation?: string;
 
   constructor(private readonly backend: Backend) {}
+
+  /**
+   * Makes this store one of several sharing their state (cluster.type = "redis"): queue entries
+   * are numbered from `seqBase` (a block no other node uses) and Aedes' periodic will sweep
+   * publishes nothing, since a node not heard from yet is not a dead node. Wills are stored with
+   * `incarnation`, so that the cluster can tell whose they are.
+   */
+  share(seqBase: number, incarnation: string): void {
+    let n = seqBase;
+    this.nextSeq = () => ++n;
+    this.willsSwept = false;
+    this.incarnation = incarnation;
+  }
+
+  /**
+   * Applies a change another node made to the shared state (a put, or a delete when `value` is
+   * undefined). Applying the same change twice leaves the same state.
+   */
+  applyRemote(key: string, value: Buffer | undefined): void {
+    const k = parseKey(key);
+    if (!k) return;
+    switch (k.kind) {
+      case 'queue': {
+        const seq = Number(k.rest);
+        const q = this.outgoing.get(k.clientId);
+        const entry = q?.bySeq(seq);
+        if (value === undefined) return this.removeEntry(k.clientId, seq);
+        const packet = decodePacket(value);
+        if (entry) q!.replace(entry, packet);
+        else {
+          this.queue(k.clientId).add({ seq, packet });
+          this.queuedTotal++;
+        }
+        return;
+      }
+      case 'retained':
+        if (value === undefined) this.retained.delete(k.rest);
+        else this.retained.set(k.rest, decodePacket(value));
+        return;
+      case 'subscription':
+        if (value === undefined) this.deleteSubscription(k.clientId, k.rest);
+        else this.setSubscription(k.clientId, k.rest, decodeRecord(value).fields as unknown as StoredSubscription);
+        return;
+      case 'incoming':
+        if (value === undefined) this.deleteIncoming(k.clientId, Number(k.rest));
+        else this.setIncoming(k.clientId, Number(k.rest), decodePacket(value));
+        return;
+      case 'will':
+        if (value === undefined) this.wills.delete(k.clientId);
+        else this.wills.set(k.clientId, decodePacket(value));
+        return;
+      default:
+    }
+  }
+
+  /** Every stored will (no copies: do not modify). */
+  storedWills(): IterableIterator<StoredPacket> {
+    return this.wills.values();
+  }
 
   /** Puts back one stored record (at startup). Throws CorruptRecord for a damaged one. */
   loadRecord(key: string, value: Buffer): void {
@@ -219,7 +284,7 @@ export class MqttStore {
     if (!subs || subs.length === 0) return;
     // A queued message has no packet id (it gets one when it is sent).
     const stored = toStoredPacket(new Packet(packet));
-    const entries = subs.map((s) => ({ clientId: s.clientId, seq: ++this.seq }));
+    const entries = subs.map((s) => ({ clientId: s.clientId, seq: this.nextSeq() }));
     return this.commit(
       () => {
         const value = encodePacket(stored);
@@ -248,7 +313,7 @@ export class MqttStore {
       // A message routed to a subscription made after it was queued for the others: keep it
       // from now on rather than fail the client.
       if (stored.cmd !== 'publish' || !stored.brokerId) throw new Error('no such packet');
-      const seq = ++this.seq;
+      const seq = this.nextSeq();
       return this.commit(() => [{ type: 'put', key: Keys.queue(client.id, seq), value: encodePacket(stored) }], () => {
         this.queue(client.id).add({ seq, packet: stored });
         this.queuedTotal++;
@@ -377,6 +442,7 @@ export class MqttStore {
   async putWill(client: ClientRef, packet: Record<string, unknown>): Promise<void> {
     packet.brokerId = this.broker?.id;
     packet.clientId = client.id;
+    if (this.incarnation) packet.incarnation = this.incarnation;
     const stored = toStoredPacket(packet);
     return this.commit(() => [{ type: 'put', key: Keys.will(client.id), value: encodePacket(stored) }], () => { this.wills.set(client.id, stored); });
   }
@@ -394,6 +460,7 @@ export class MqttStore {
   }
 
   streamWill(brokers: Record<string, unknown> = {}): Readable {
+    if (!this.willsSwept) return Readable.from([]);
     return Readable.from([...this.wills.values()].filter((w) => !brokers[w.brokerId!]).map((w) => ({ ...w })));
   }
 

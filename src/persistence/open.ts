@@ -26,7 +26,8 @@ export interface PersistenceConfig {
 }
 
 export interface Store {
-  type: 'memory' | 'level';
+  /** `redis`: the cluster's shared state (src/cluster/). */
+  type: 'memory' | 'level' | 'redis';
   /** Aedes' persistence. */
   mqtt: MqttStore;
   sessions: SessionStore;
@@ -39,7 +40,7 @@ export interface Store {
 export async function openStore(cfg: PersistenceConfig, log: Logger): Promise<Store> {
   if (cfg.type === 'memory') {
     const backend = new MemoryBackend();
-    return assemble(backend, new MqttStore(backend), new MemorySessionStore());
+    return assemble('memory', backend, new MqttStore(backend), new MemorySessionStore());
   }
   const dir = join(cfg.data_dir, 'store');
   try {
@@ -88,7 +89,7 @@ async function loadLevel(backend: LevelBackend, dir: string, log: Logger, repair
     await backend.write(damaged.map((key) => ({ type: 'del', key })));
     log.warn({ dir, dropped: damaged }, 'store repaired: dropped records that failed their checksum');
   }
-  return assemble(backend, mqtt, sessions);
+  return assemble('level', backend, mqtt, sessions);
 }
 
 /** A failed read of the store: corruption (repairable) or another error, both naming the directory. */
@@ -98,9 +99,9 @@ function readError(dir: string, e: Error & { code?: string }): StoreError {
   return new StoreError(`cannot read the store in ${dir}: ${e.message}`);
 }
 
-function assemble(backend: Backend, mqtt: MqttStore, sessions: SessionStore): Store {
+export function assemble(type: Store['type'], backend: Backend, mqtt: MqttStore, sessions: SessionStore): Store {
   return {
-    type: backend.immediate ? 'memory' : 'level',
+    type,
     mqtt,
     sessions,
     health: () => backend.health(),

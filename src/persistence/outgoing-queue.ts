@@ -34,6 +34,10 @@ export class OutgoingQueue {
     return e && this.entries.has(e.seq) ? e : undefined;
   }
 
+  bySeq(seq: number): QueueEntry | undefined {
+    return this.entries.get(seq);
+  }
+
   /** The entry carrying this packet id. */
   byMessageId(messageId: number): QueueEntry | undefined {
     const e = this.byId.get(messageId);

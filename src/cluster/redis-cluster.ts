@@ -1,0 +1,196 @@
+// relaymq as one node of a cluster on Redis (`cluster.type = "redis"`). In two steps, because the
+// broker sits between them:
+//   open()  connects, reads the shared state into a store (every node holds all of it in memory)
+//           and makes the bus Aedes routes through;
+//   join()  once the broker and its session tracking exist: registers the node, answers the
+//           other nodes' questions, follows the cluster log, and takes over what dead nodes held.
+// What is shared: sessions, subscriptions, queued, in-flight and retained messages, wills and
+// the node registry. What stays per node: its listeners, its API, its plugins and their config.
+import { randomUUID } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import { STATS_KEYS } from '../../generated/schema-keys.ts';
+import type { Cluster, ClusterNode } from '../broker/cluster.ts';
+import type { SessionRecord } from '../broker/sessions.ts';
+import type { Stats } from '../broker/stats.ts';
+import { MetricsCounter } from '../metrics/counter.ts';
+import { CorruptRecord, decodeRecord, parseKey, type StoredPacket } from '../persistence/codec.ts';
+import { MqttStore } from '../persistence/mqtt-store.ts';
+import { assemble, StoreError, type Store } from '../persistence/open.ts';
+import { BackendSessionStore } from '../persistence/session-store.ts';
+import type { Logger } from '../util/log.ts';
+import { ClusterBus } from './bus.ts';
+import { NodeRegistry, type NodeRecord } from './node-registry.ts';
+import { RedisBackend } from './redis-backend.ts';
+import { connectRedis, redactUrl, RedisLog, type LogEntry } from './redis-log.ts';
+import { RemoteNode } from './remote-node.ts';
+import { Rpc } from './rpc.ts';
+
+export interface ClusterConfig { redis_url: string }
+
+/** What the cluster needs from the node once it runs. */
+export interface NodeParts {
+  self: ClusterNode;
+  /** A session's stored record changed on another node (undefined: removed). */
+  sessionChanged(clientid: string, rec: SessionRecord | undefined): void;
+  /** Takes a dead node's persistent session: this node holds it from now on. */
+  adopt(rec: SessionRecord): Promise<void>;
+  /** Publishes a will of a client whose node is gone. */
+  publishWill(will: StoredPacket): Promise<void>;
+}
+
+const REAP_CLAIM_SECONDS = 7 * 24 * 3600;
+
+export class RedisClusterLink {
+  readonly bus: ClusterBus;
+  private registry?: NodeRegistry;
+  private rpc?: Rpc;
+  private parts?: NodeParts;
+
+  private constructor(
+    private readonly redis: Redis,
+    private readonly log: RedisLog,
+    readonly store: Store,
+    private readonly mqtt: MqttStore,
+    private readonly node: NodeRecord,
+    /** The log entry the snapshot was read after: following starts there. */
+    private readonly snapshotAt: string,
+    private readonly logger: Logger,
+  ) {
+    this.bus = new ClusterBus(log);
+  }
+
+  static async open(cfg: ClusterConfig, node: { id: number; name: string }, logger: Logger, onFatal: (err: Error) => void): Promise<RedisClusterLink> {
+    let redis: Redis;
+    try {
+      redis = await connectRedis(cfg.redis_url);
+    } catch (e) {
+      throw new StoreError((e as Error).message);
+    }
+    redis.on('error', (err: Error) => logger.debug({ err: err.message }, 'Redis connection error'));
+    const record: NodeRecord = { id: node.id, name: node.name, incarnation: randomUUID(), startedAt: Date.now() };
+    const log = new RedisLog(redis, record.incarnation, onFatal);
+    const backend = new RedisBackend(redis, log);
+    const mqtt = new MqttStore(backend);
+    const sessions = new BackendSessionStore(backend, (err) => logger.error({ err }, 'session store write failed'));
+    const snapshotAt = await log.head();
+    let damaged = 0;
+    for await (const [key, value] of log.entries()) {
+      if (parseKey(key)?.kind === 'session') continue; // read by the session store
+      try {
+        mqtt.applyRemote(key, value);
+      } catch (e) {
+        if (!(e instanceof CorruptRecord)) throw e;
+        damaged++;
+      }
+    }
+    if (damaged) logger.warn({ damaged }, 'shared state: records that fail their checksum were skipped');
+    mqtt.share(await log.sequenceBlock(), record.incarnation);
+    logger.info({ redis: redactUrl(cfg.redis_url), node: node.id }, 'cluster state loaded from Redis');
+    return new RedisClusterLink(redis, log, assemble('redis', backend, mqtt, sessions), mqtt, record, snapshotAt, logger);
+  }
+
+  get incarnation(): string {
+    return this.node.incarnation;
+  }
+
+  /** Sessions this node holds, among the stored ones (the others belong to other nodes). */
+  own(records: SessionRecord[]): SessionRecord[] {
+    return records.filter((r) => r.node_id === this.node.id);
+  }
+
+  /** Registers the node and starts following the cluster; the API can then answer for all nodes. */
+  async join(parts: NodeParts): Promise<Cluster> {
+    this.parts = parts;
+    this.registry = new NodeRegistry(this.redis, this.node, (dead) => void this.reap(dead));
+    await this.registry.register();
+    this.rpc = new Rpc(this.redis, parts.self, this.node.incarnation);
+    await this.rpc.start();
+    this.log.follow(this.snapshotAt, (entry) => this.apply(entry));
+    // Wills left by this node's previous run (a crash): nobody else publishes those.
+    void this.publishOrphanWills((w) => w.brokerId === this.node.name && w.incarnation !== this.node.incarnation);
+    return new RedisCluster(parts.self, this.registry, this.rpc);
+  }
+
+  /** Waits until this node has applied every change made anywhere so far (before a session resumes). */
+  barrier(): Promise<void> {
+    return this.log.barrier();
+  }
+
+  async close(): Promise<void> {
+    await this.registry?.stop();
+    await this.rpc?.close();
+    await this.log.close();
+    await this.redis.quit().catch(() => this.redis.disconnect());
+  }
+
+  private apply(entry: LogEntry): void {
+    for (const op of entry.ops) {
+      const value = op.type === 'put' ? op.value : undefined;
+      const k = parseKey(op.key);
+      if (k?.kind === 'session') {
+        this.parts?.sessionChanged(k.clientId, value && (decodeRecord(value).fields as unknown as SessionRecord));
+      } else {
+        this.mqtt.applyRemote(op.key, value);
+      }
+    }
+    if (entry.message) this.bus.deliver(entry.message);
+  }
+
+  /**
+   * A node stopped heart-beating: one survivor (the first to claim it) publishes the wills of its
+   * clients and takes its persistent sessions, which stay resumable on every node.
+   */
+  private async reap(dead: NodeRecord): Promise<void> {
+    const claimed = await this.redis.set(`relaymq:reaped:${dead.incarnation}`, this.node.incarnation, 'EX', REAP_CLAIM_SECONDS, 'NX').catch(() => null);
+    if (claimed !== 'OK') return;
+    this.logger.warn({ node: dead.id, name: dead.name }, 'node stopped heart-beating: taking over its sessions and publishing its wills');
+    try {
+      for (const rec of await this.store.sessions.load()) if (rec.node_id === dead.id) await this.parts!.adopt(rec);
+      await this.publishOrphanWills((w) => w.incarnation === dead.incarnation || (w.brokerId === dead.name && !this.registry!.isLiveIncarnation(String(w.incarnation))));
+    } catch (err) {
+      this.logger.error({ err, node: dead.id }, 'taking over a dead node failed');
+    }
+  }
+
+  /** Publishes each will matching `orphan` once cluster-wide (the first node to claim it). */
+  private async publishOrphanWills(orphan: (w: StoredPacket) => boolean): Promise<void> {
+    const wills = [...this.mqtt.storedWills()].filter(orphan).map((w) => ({ ...w }));
+    for (const will of wills) {
+      // One will of one connection: its client id and the run of the node that stored it.
+      const claim = `relaymq:will-claim:${will.incarnation}:${will.clientId}`;
+      const won = await this.redis.set(claim, this.node.incarnation, 'EX', REAP_CLAIM_SECONDS, 'NX').catch(() => null);
+      if (won !== 'OK') continue;
+      try {
+        await this.parts!.publishWill(will);
+      } catch (err) {
+        this.logger.error({ err, clientid: will.clientId }, 'will of a dead node not published');
+      }
+    }
+  }
+}
+
+export class RedisCluster implements Cluster {
+  private readonly zero = {
+    stats: () => Object.fromEntries(STATS_KEYS.map((k) => [k, 0])) as unknown as Stats,
+    metrics: () => new MetricsCounter().snapshot(),
+  };
+
+  constructor(private readonly self: ClusterNode, private readonly registry: NodeRegistry, private readonly rpc: Rpc) {}
+
+  async nodes(): Promise<ClusterNode[]> {
+    return this.registry.nodes().map((r) => this.wrap(r));
+  }
+
+  async node(id: number): Promise<ClusterNode | undefined> {
+    const r = this.registry.nodes().find((n) => n.id === id);
+    return r && this.wrap(r);
+  }
+
+  local(): ClusterNode {
+    return this.self;
+  }
+
+  private wrap(r: NodeRecord): ClusterNode {
+    return r.id === this.self.id ? this.self : new RemoteNode(r, this.registry.isAlive(r.id), this.rpc, this.zero);
+  }
+}

@@ -1,0 +1,253 @@
+// The cluster's shared state and its history, in Redis. The state is one hash (the same keys
+// and values a node's LevelDB store holds, see persistence/codec.ts); every change to it is
+// appended, in the same script, to one stream, the log. Messages routed between nodes go into
+// that log too. Every node keeps the state in memory (reads stay local lookups) and follows
+// the log from where its snapshot was taken; because a node's writes and its messages go down
+// one connection, the log orders them: a node applying the log sees a message queued for a
+// session before the message itself arrives.
+//
+// Writes are idempotent (whole values put or deleted), so a snapshot read while others write
+// converges once the log is replayed from a point before the read began.
+import { Redis, type RedisOptions } from 'ioredis';
+import type { WriteOp } from '../persistence/backend.ts';
+
+export const KEYS = {
+  state: 'relaymq:state',
+  log: 'relaymq:log',
+  /** Block numbers for queue entries (see `sequence`). */
+  seq: 'relaymq:seq',
+};
+
+/** Entries the log keeps; a node that falls further behind than this must restart (it resyncs). */
+const MAX_LOG = 1_000_000;
+/** Operations per log entry (one XADD); a larger write is several entries of one atomic script. */
+const OPS_PER_ENTRY = 500;
+
+// KEYS: state, log. ARGV: origin, maxlen, then per op 'p' key value | 'd' key.
+const APPEND_SCRIPT = `
+local state, log, origin, maxlen = KEYS[1], KEYS[2], ARGV[1], ARGV[2]
+local fields, ops, id = {'o', origin}, 0, nil
+local i = 3
+while i <= #ARGV do
+  local op, key = ARGV[i], ARGV[i + 1]
+  if op == 'p' then
+    redis.call('HSET', state, key, ARGV[i + 2])
+    fields[#fields + 1] = 'p'; fields[#fields + 1] = key; fields[#fields + 1] = 'v'; fields[#fields + 1] = ARGV[i + 2]
+    i = i + 3
+  else
+    redis.call('HDEL', state, key)
+    fields[#fields + 1] = 'd'; fields[#fields + 1] = key
+    i = i + 2
+  end
+  ops = ops + 1
+  if ops == ${OPS_PER_ENTRY} or i > #ARGV then
+    id = redis.call('XADD', log, 'MAXLEN', '~', maxlen, '*', unpack(fields))
+    fields, ops = {'o', origin}, 0
+  end
+end
+return id
+`;
+
+/** One entry of the log as another node wrote it: store changes, or a routed message. */
+export interface LogEntry {
+  origin: string;
+  ops: WriteOp[];
+  /** An encoded PUBLISH (persistence/codec.ts) for the nodes' local subscribers. */
+  message?: Buffer;
+}
+
+export class ClusterStateLost extends Error {
+  override name = 'ClusterStateLost';
+}
+
+export function redisOptions(extra: RedisOptions = {}): RedisOptions {
+  return {
+    lazyConnect: true,
+    // What cannot reach Redis now fails now: the broker refuses to acknowledge it.
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+    connectTimeout: 5000,
+    retryStrategy: (times) => Math.min(times * 200, 2000),
+    ...extra,
+  };
+}
+
+/** Stream ids ("<ms>-<seq>") compared as numbers. */
+export function compareIds(a: string, b: string): number {
+  const [am, as] = a.split('-').map(Number);
+  const [bm, bs] = b.split('-').map(Number);
+  return am !== bm ? am - bm : as - bs;
+}
+
+export class RedisLog {
+  private readonly reader: Redis;
+  private lastId = '0-0';
+  private following = false;
+  private closed = false;
+  private waiters: { id: string; resolve: () => void }[] = [];
+  private lagCheck?: NodeJS.Timeout;
+
+  /**
+   * `origin` names this node's incarnation: entries it wrote itself are skipped (they are applied
+   * when written). `onEntry` gets every other entry, in log order.
+   */
+  constructor(
+    readonly redis: Redis,
+    private readonly origin: string,
+    private readonly onFatal: (err: Error) => void,
+  ) {
+    this.redis.defineCommand('relaymqAppend', { numberOfKeys: 2, lua: APPEND_SCRIPT });
+    // Blocking reads get a connection of their own; it may queue while reconnecting.
+    this.reader = redis.duplicate({ enableOfflineQueue: true, maxRetriesPerRequest: null });
+  }
+
+  /** Applies store changes to the shared state and appends them to the log. */
+  async append(ops: WriteOp[]): Promise<void> {
+    if (ops.length === 0) return;
+    const args: (string | Buffer)[] = [this.origin, String(MAX_LOG)];
+    for (const op of ops) {
+      if (op.type === 'put') args.push('p', op.key, op.value);
+      else args.push('d', op.key);
+    }
+    await (this.redis as unknown as { relaymqAppend(...a: unknown[]): Promise<unknown> }).relaymqAppend(KEYS.state, KEYS.log, ...args);
+  }
+
+  /** Sends a message to the other nodes (after every change this node appended before it). */
+  async publish(message: Buffer): Promise<void> {
+    await this.redis.xadd(KEYS.log, 'MAXLEN', '~', MAX_LOG, '*', 'o', this.origin, 'm', message);
+  }
+
+  /** The id of the log's newest entry ('0-0' for an empty log). */
+  async head(): Promise<string> {
+    const last = await this.redis.xrevrange(KEYS.log, '+', '-', 'COUNT', 1);
+    return last.length ? last[0][0] : '0-0';
+  }
+
+  /** Every record of the shared state whose key starts with `prefix`. */
+  async *entries(prefix = ''): AsyncIterable<[string, Buffer]> {
+    const match = `${prefix.replace(/[*?[\]\\]/g, (c) => `\\${c}`)}*`;
+    let cursor = '0';
+    do {
+      const [next, flat] = await this.redis.hscanBuffer(KEYS.state, cursor, 'MATCH', match, 'COUNT', 1000);
+      cursor = next.toString();
+      for (let i = 0; i < flat.length; i += 2) yield [flat[i].toString('utf8'), flat[i + 1]];
+    } while (cursor !== '0');
+  }
+
+  /** Follows the log from `from` (an id taken before the snapshot was read), calling onEntry. */
+  follow(from: string, onEntry: (entry: LogEntry) => void): void {
+    this.lastId = from;
+    this.following = true;
+    this.reader.connect().catch(() => {}); // retried by ioredis
+    // A node that lost its place (Redis restarted empty, or the log was trimmed past it)
+    // cannot know what it missed: checked at every reconnection and every 10 s.
+    this.redis.on('ready', () => this.checkPlace());
+    this.lagCheck = setInterval(() => this.checkPlace(), 10_000);
+    this.lagCheck.unref();
+    void this.readLoop(onEntry);
+  }
+
+  /**
+   * Resolves once this node has applied every entry the log held when it was called: reads after
+   * it see every change made anywhere before (used before a session is resumed).
+   */
+  async barrier(timeoutMs = 5000): Promise<void> {
+    const id = await this.head();
+    if (compareIds(this.lastId, id) >= 0) return;
+    await new Promise<void>((resolve, reject) => {
+      const waiter = { id, resolve: () => { clearTimeout(timer); resolve(); } };
+      const timer = setTimeout(() => {
+        this.waiters = this.waiters.filter((w) => w !== waiter);
+        reject(new Error('the cluster log did not catch up in time'));
+      }, timeoutMs);
+      this.waiters.push(waiter);
+    });
+  }
+
+  /** A number no other node ever uses for a queue entry: blocks of 2^32 per start. */
+  async sequenceBlock(): Promise<number> {
+    return (await this.redis.incr(KEYS.seq)) * 2 ** 32;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    clearInterval(this.lagCheck);
+    this.reader.disconnect();
+  }
+
+  private async readLoop(onEntry: (entry: LogEntry) => void): Promise<void> {
+    while (!this.closed) {
+      let res: [Buffer, [Buffer, Buffer[]][]][] | null;
+      try {
+        res = await this.reader.xreadBuffer('COUNT', 1000, 'BLOCK', 1000, 'STREAMS', KEYS.log, this.lastId) as typeof res;
+      } catch {
+        if (this.closed) return;
+        await new Promise((r) => setTimeout(r, 200));
+        continue;
+      }
+      for (const [rawId, fields] of res?.[0]?.[1] ?? []) {
+        const id = rawId.toString();
+        const entry = decodeEntry(fields);
+        if (entry.origin !== this.origin) {
+          try {
+            onEntry(entry);
+          } catch (e) {
+            this.onFatal(e as Error);
+          }
+        }
+        this.lastId = id;
+      }
+      if (this.waiters.length) {
+        const ready = this.waiters.filter((w) => compareIds(this.lastId, w.id) >= 0);
+        this.waiters = this.waiters.filter((w) => compareIds(this.lastId, w.id) < 0);
+        for (const w of ready) w.resolve();
+      }
+    }
+  }
+
+  private checkPlace(): void {
+    if (!this.following || this.closed) return;
+    this.redis.xinfo('STREAM', KEYS.log).then((raw) => {
+      const info = new Map<string, unknown>();
+      const flat = raw as unknown[];
+      for (let i = 0; i < flat.length; i += 2) info.set(String(flat[i]), flat[i + 1]);
+      const last = String(info.get('last-generated-id') ?? '0-0');
+      const trimmed = String(info.get('max-deleted-entry-id') ?? '0-0');
+      if (compareIds(last, this.lastId) < 0) this.onFatal(new ClusterStateLost(`Redis no longer has the cluster log this node followed (at ${this.lastId}, Redis at ${last}): it restarted without its data`));
+      else if (compareIds(trimmed, this.lastId) > 0) this.onFatal(new ClusterStateLost(`this node fell more than ${MAX_LOG} entries behind the cluster log and lost its place`));
+    }, (err: Error & { message: string }) => {
+      if (/no such key/i.test(err.message) && this.lastId !== '0-0') this.onFatal(new ClusterStateLost('Redis no longer has the cluster log: it restarted without its data'));
+    });
+  }
+}
+
+function decodeEntry(fields: Buffer[]): LogEntry {
+  const entry: LogEntry = { origin: '', ops: [] };
+  for (let i = 0; i < fields.length; i += 2) {
+    const name = fields[i].toString();
+    const value = fields[i + 1];
+    if (name === 'o') entry.origin = value.toString();
+    else if (name === 'p') entry.ops.push({ type: 'put', key: value.toString('utf8'), value: fields[i + 3] }), i += 2;
+    else if (name === 'd') entry.ops.push({ type: 'del', key: value.toString('utf8') });
+    else if (name === 'm') entry.message = value;
+  }
+  return entry;
+}
+
+/** Connects, or throws one line saying why Redis cannot be reached. */
+export async function connectRedis(url: string): Promise<Redis> {
+  const redis = new Redis(url, redisOptions());
+  try {
+    await redis.connect();
+    await redis.ping();
+  } catch (e) {
+    redis.disconnect();
+    throw new Error(`cannot reach Redis at ${redactUrl(url)}: ${(e as Error).message}`);
+  }
+  return redis;
+}
+
+/** The URL without its password, for logs. */
+export function redactUrl(url: string): string {
+  return url.replace(/\/\/([^@/]*)@/, (_m, auth: string) => `//${auth.includes(':') ? `${auth.split(':')[0]}:***` : '***'}@`);
+}

@@ -1,0 +1,48 @@
+// A real redis-server for the cluster tests (Debian's package; .ci/run installs it), on a free
+// loopback port, with its data in a temporary folder and the append-only file on, so that a
+// restart keeps the cluster's state as an operator's Redis would.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort } from './process.ts';
+import { waitFor } from './helpers.ts';
+
+export interface RedisServer {
+  url: string;
+  port: number;
+  /** Stops the server (SIGTERM: it writes its data first). */
+  stop(): Promise<void>;
+  /** Starts it again on the same port and data. */
+  start(): Promise<void>;
+}
+
+export async function startRedis(): Promise<RedisServer> {
+  const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), 'relaymq-redis-'));
+  let child: ChildProcess | undefined;
+  const server: RedisServer = {
+    url: `redis://127.0.0.1:${port}`,
+    port,
+    async start() {
+      let out = '';
+      const c = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'yes', '--protected-mode', 'no'], { stdio: ['ignore', 'pipe', 'pipe'] });
+      child = c;
+      c.stdout!.on('data', (d) => { out += d; });
+      c.stderr!.on('data', (d) => { out += d; });
+      let exited = false;
+      c.on('exit', () => { exited = true; });
+      await waitFor(() => exited || /Ready to accept connections/.test(out), 10_000, 'redis-server start');
+      if (exited) throw new Error(`redis-server did not start:\n${out}`);
+    },
+    async stop() {
+      const c = child;
+      if (!c || c.exitCode !== null) return;
+      const gone = new Promise((r) => c.on('exit', r));
+      c.kill('SIGTERM');
+      await gone;
+    },
+  };
+  await server.start();
+  return server;
+}
