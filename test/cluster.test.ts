@@ -17,10 +17,17 @@ function nodeConfig(id: number, redis: RedisServer): string {
 }
 
 const mqttUrl = (n: RelayProcess) => `mqtt://127.0.0.1:${n.ports.mqtt}`;
+const running = (n: RelayProcess) => n.child.exitCode === null && n.child.signalCode === null;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** fetch, tried twice: a kept-alive socket the server has just closed fails the first try. */
+async function request(n: RelayProcess, path: string, init?: RequestInit): Promise<Response> {
+  const url = `http://127.0.0.1:${n.ports.http}/api/v2${path}`;
+  return fetch(url, init).catch(() => fetch(url, init));
+}
+
 async function api(n: RelayProcess, path: string, init?: RequestInit): Promise<{ status: number; body: any }> {
-  const r = await fetch(`http://127.0.0.1:${n.ports.http}/api/v2${path}`, init);
+  const r = await request(n, path, init);
   return { status: r.status, body: await r.json() };
 }
 
@@ -52,7 +59,7 @@ describe('cluster on Redis: three processes', { timeout: 240_000 }, () => {
 
   after(async () => {
     for (const c of clients) c.end(true);
-    for (const n of nodes) if (n.child.exitCode === null) n.child.kill('SIGTERM');
+    for (const n of nodes) if (running(n)) n.child.kill('SIGTERM');
     await Promise.all(nodes.map((n) => n.exited));
     await redis.stop();
   });
@@ -88,7 +95,7 @@ describe('cluster on Redis: three processes', { timeout: 240_000 }, () => {
     await late.subscribeAsync('retained/#', { qos: 1 });
     await waitFor(() => got.messages.length === 1, 5000, 'the retained message on another node');
     assert.equal(got.messages[0].payload.toString(), 'kept');
-    assert.equal(got.messages[0].retain, true);
+    assert.equal(got.messages[0].packet.retain, true, 'sent as a retained message');
     await pub.publishAsync('retained/a', '', { qos: 1, retain: true });
     await sleep(300);
     const later = await connect(nodes[1], { clientId: 'retain-later' });
@@ -158,5 +165,109 @@ describe('cluster on Redis: three processes', { timeout: 240_000 }, () => {
     assert.equal((await api(nodes[2], '/clients?clientid=twin')).body.data.length, 1, 'listed once, by the node holding it');
     assert.equal(wills.messages.length, 0);
     await second.endAsync();
+  });
+});
+
+describe('cluster on Redis: nodes dying and starting, Redis restarting', { timeout: 240_000 }, () => {
+  let redis: RedisServer;
+  let nodes: RelayProcess[] = [];
+  const clients: MqttClient[] = [];
+  const connect = async (n: RelayProcess, opts: Parameters<typeof connectMqtt>[1] = {}) => {
+    const c = await connectMqtt(mqttUrl(n), { reconnectPeriod: 0, ...opts });
+    c.on('error', () => {});
+    clients.push(c);
+    return c;
+  };
+
+  before(async () => {
+    redis = await startRedis();
+    nodes = await Promise.all([1, 2, 3].map((id) => spawnRelay(nodeConfig(id, redis))));
+    await clusterFormed(nodes);
+  });
+
+  after(async () => {
+    for (const c of clients) c.end(true);
+    for (const n of nodes) if (running(n)) n.child.kill('SIGTERM');
+    await Promise.all(nodes.map((n) => n.exited));
+    await redis.stop();
+  });
+
+  test('no will is published for a connected client while a node starts', async () => {
+    const watch = await connect(nodes[0], { clientId: 'false-will-watch' });
+    const wills = collect(watch);
+    await watch.subscribeAsync('wills/#', { qos: 1 });
+    // Clients with wills on a node that has just started, and on the running ones.
+    const fresh = await spawnRelay(nodeConfig(4, redis));
+    nodes.push(fresh);
+    for (const [i, n] of [fresh, nodes[0], nodes[1]].entries()) {
+      await connect(n, { clientId: `will-holder-${i}`, will: { topic: `wills/${i}`, payload: Buffer.from('gone'), qos: 1, retain: false } });
+    }
+    // Past the time a survivor needs to call a silent node dead (and Aedes' own 60 s heartbeat trap).
+    await sleep(DEAD_NODE_BOUND_MS);
+    assert.deepEqual(wills.messages.map((m: any) => m.topic), []);
+    await clusterFormed(nodes);
+  });
+
+  test('kill -9 of a node: its wills once, reported not running within 15 s, its sessions resumable, the API answering', async () => {
+    const victim = nodes[2];
+    const watchers = await Promise.all([nodes[0], nodes[1]].map((n, i) => connect(n, { clientId: `dead-watch-${i}` })));
+    for (const w of watchers) await w.subscribeAsync('dead/will', { qos: 1 });
+    const got = watchers.map(collect);
+    await connect(victim, { clientId: 'dies-with-node', will: { topic: 'dead/will', payload: Buffer.from('node died'), qos: 1, retain: false } });
+    const sleeper = await connect(victim, { clientId: 'sleeper', clean: false });
+    await sleeper.subscribeAsync('dead/queue/#', { qos: 1 });
+    sleeper.end(true);
+    await waitFor(async () => (await api(nodes[0], '/clients/sleeper')).body.data?.connected === false, 5000, 'sleeper offline');
+    const pub = await connect(nodes[0], { clientId: 'dead-pub' });
+    for (let i = 0; i < 3; i++) await pub.publishAsync(`dead/queue/${i}`, String(i), { qos: 1 });
+
+    const killedAt = Date.now();
+    victim.child.kill('SIGKILL');
+    await victim.exited;
+    await waitFor(async () => {
+      const n = (await api(nodes[0], '/nodes')).body.data.find((x: any) => x.node_id === 3);
+      return n && n.running === false && n.node_status !== 'Running';
+    }, DEAD_NODE_BOUND_MS + 2000, 'node 3 reported down');
+    assert.ok(Date.now() - killedAt <= DEAD_NODE_BOUND_MS, `reported down after ${Date.now() - killedAt} ms`);
+    for (const g of got) await waitFor(() => g.messages.length >= 1, DEAD_NODE_BOUND_MS, 'the will of a client of the dead node');
+    await sleep(3000);
+    assert.deepEqual(got.map((g) => g.messages.map((m: any) => m.payload.toString())), [['node died'], ['node died']], 'the will is published exactly once');
+
+    // The API answers (the dead node listed as not running), never a 500.
+    for (const path of ['/brokers', '/nodes', '/stats', '/stats/sum', '/metrics', '/clients', '/subscriptions', '/routes', '/plugins']) {
+      const { status } = await api(nodes[1], path);
+      assert.equal(status, 200, path);
+    }
+    const brokers = (await api(nodes[1], '/brokers')).body.data;
+    assert.deepEqual(brokers.find((b: any) => b.node_id === 3)?.running, false);
+
+    // Its persistent session is held by a survivor and resumes anywhere with the queued messages.
+    await waitFor(async () => [1, 2, 4].includes((await api(nodes[1], '/clients/sleeper')).body.data?.node_id), 5000, 'a survivor holds the session');
+    const back = await connect(nodes[1], { clientId: 'sleeper', clean: false });
+    const queued = collect(back);
+    await waitFor(() => queued.messages.length >= 3, 5000, 'queued messages after the node died');
+    assert.deepEqual(queued.messages.map((m: any) => m.payload.toString()).sort(), ['0', '1', '2']);
+  });
+
+  test('Redis restarting: nodes reconnect on their own, readiness reports the link, routing resumes', async () => {
+    const live = nodes.filter(running);
+    await redis.stop();
+    await waitFor(async () => (await request(live[0], '/health/ready')).status === 503, 5000, 'not ready without Redis');
+    const ready = await request(live[0], '/health/ready');
+    assert.match(JSON.stringify(await ready.json()), /Redis/);
+    await redis.start();
+    for (const n of live) {
+      await waitFor(async () => (await request(n, '/health/ready')).status === 200, 15_000, 'ready again');
+    }
+    const sub = await connect(live[1], { clientId: 'after-restart-sub' });
+    await sub.subscribeAsync('after/#', { qos: 1 });
+    const got = collect(sub);
+    const pub = await connect(live[0], { clientId: 'after-restart-pub' });
+    await pub.publishAsync('after/x', 'routed', { qos: 1 });
+    await waitFor(() => got.messages.length === 1, 5000, 'routing after Redis came back');
+    await sleep(DEAD_NODE_BOUND_MS);
+    const status = (await api(live[0], '/nodes')).body.data.filter((x: any) => x.running).map((x: any) => x.node_id).sort();
+    assert.deepEqual(status, live.map((n) => nodes.indexOf(n) + 1).sort(), 'no live node was taken for dead');
+    for (const n of live) assert.ok(running(n), 'every node is still running');
   });
 });

@@ -145,8 +145,9 @@ export class RedisClusterLink {
     if (claimed !== 'OK') return;
     this.logger.warn({ node: dead.id, name: dead.name }, 'node stopped heart-beating: taking over its sessions and publishing its wills');
     try {
-      for (const rec of await this.store.sessions.load()) if (rec.node_id === dead.id) await this.parts!.adopt(rec);
+      // Wills first: taking a clean session over ends it, and its will with it.
       await this.publishOrphanWills((w) => w.incarnation === dead.incarnation || (w.brokerId === dead.name && !this.registry!.isLiveIncarnation(String(w.incarnation))));
+      for (const rec of await this.store.sessions.load()) if (rec.node_id === dead.id) await this.parts!.adopt(rec);
     } catch (err) {
       this.logger.error({ err, node: dead.id }, 'taking over a dead node failed');
     }

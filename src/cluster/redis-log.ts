@@ -99,6 +99,7 @@ export class RedisLog {
     this.redis.defineCommand('relaymqAppend', { numberOfKeys: 2, lua: APPEND_SCRIPT });
     // Blocking reads get a connection of their own; it may queue while reconnecting.
     this.reader = redis.duplicate({ enableOfflineQueue: true, maxRetriesPerRequest: null });
+    this.reader.on('error', () => {}); // reported by the main connection's listener
   }
 
   /** Applies store changes to the shared state and appends them to the log. */

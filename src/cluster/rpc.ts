@@ -43,6 +43,7 @@ export class Rpc {
 
   constructor(private readonly redis: Redis, private readonly self: ClusterNode, incarnation: string) {
     this.sub = redis.duplicate({ enableOfflineQueue: true, maxRetriesPerRequest: null });
+    this.sub.on('error', () => {}); // reported by the main connection's listener
     this.replyChannel = `relaymq:rpc-reply:${incarnation}`;
   }
 
@@ -87,7 +88,9 @@ export class Rpc {
     let reply: Reply;
     try {
       const fn = (this.self as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>)[req.method];
-      reply = { id: req.id, result: await fn.apply(this.self, req.args) };
+      // JSON turned an absent argument into null; no ClusterNode method takes null.
+      const args = req.args.map((a) => (a === null ? undefined : a));
+      reply = { id: req.id, result: await fn.apply(this.self, args) };
     } catch (e) {
       const err = e as Error;
       reply = { id: req.id, error: { name: err.name, message: err.message } };
