@@ -85,7 +85,9 @@ export async function startRelayMQ(config: Config, log: Logger = createLogger(co
   }
   const seam = new AedesSeam(broker, log);
   const enhancedAuth = new EnhancedAuth(seam, log);
-  const registry = new SessionRegistry(store.sessions);
+  const registry = new SessionRegistry(store.sessions, (clientid, held) => store.mqtt.holdChanged(clientid, held));
+  // The stats count the messages of the sessions this node holds (in a cluster, not the others').
+  store.mqtt.countHeldOnly((clientid) => registry.get(clientid) !== undefined);
   // A message a client will never get: a persistent session's stored copy goes with it.
   const dropped = (client: Client, packet: TaggedPacket, reason: string) => {
     if (!client.clean && packet.qos > 0) store.mqtt.outgoingClearMessageId(client, packet).catch(() => {});
@@ -192,6 +194,7 @@ export async function startRelayMQ(config: Config, log: Logger = createLogger(co
     if (link) {
       ctx.cluster = await link.join({
         self: node, sessionChanged: tracker.remoteChange.bind(tracker), adopt: (rec) => tracker.adopt(rec), publishWill,
+        retainedChanged: (topic, packet) => observer.retainedChanged(topic, packet),
       });
     }
     for (const name of config.broker.plugins.default_startups) await plugins.load(name);

@@ -124,7 +124,7 @@ describe('cluster on Redis: three processes', { timeout: 240_000 }, () => {
     const subs = (await api(nodes[1], '/subscriptions?clientid=api-3')).body.data;
     assert.deepEqual(subs.map((s: any) => [s.topic, s.node_id]), [['api/three', 3]]);
     assert.equal((await api(nodes[0], '/clients/api-3/online')).body.data, true);
-    const closed = new Promise((r) => onEach[2].once('close', r));
+    const closed = new Promise<void>((r) => onEach[2].once('close', () => r()));
     const kicked = await api(nodes[0], '/clients/api-3', { method: 'DELETE' });
     assert.equal(kicked.status, 200);
     await closed;
@@ -165,6 +165,63 @@ describe('cluster on Redis: three processes', { timeout: 240_000 }, () => {
     assert.equal((await api(nodes[2], '/clients?clientid=twin')).body.data.length, 1, 'listed once, by the node holding it');
     assert.equal(wills.messages.length, 0);
     await second.endAsync();
+  });
+
+  test('per-node endpoints reach that node; sums count shared state once', async () => {
+    assert.equal((await api(nodes[0], '/brokers/3')).body.data.node_id, 3);
+    assert.equal((await api(nodes[0], '/nodes/2')).body.data.node_id, 2);
+    const plugins = (await api(nodes[0], '/plugins/3')).body.data;
+    assert.ok(plugins.some((p: any) => p.name === 'rmqtt-http-api' && p.active));
+    assert.equal((await api(nodes[2], '/plugins/1/rmqtt-acl')).body.data.name, 'rmqtt-acl');
+    assert.equal((await api(nodes[0], '/plugins/2/no-such-plugin')).status, 404);
+
+    const pub = await connect(nodes[0], { clientId: 'sum-pub' });
+    for (let i = 0; i < 3; i++) await pub.publishAsync(`sum/retained/${i}`, 'r', { qos: 1, retain: true });
+    await sleep(300);
+    const perNode = (await api(nodes[1], '/stats')).body.data;
+    const retained = perNode.map((n: any) => n.stats['retained.count']);
+    assert.deepEqual(new Set(retained).size, 1, `every node reports the shared retained messages alike: ${retained}`);
+    const total = (await api(nodes[1], '/stats/sum')).body.data.stats;
+    assert.equal(total['retained.count'], retained[0], 'retained messages counted once in the sum');
+    const sessions = perNode.reduce((n: number, x: any) => n + x.stats['sessions.count'], 0);
+    assert.equal(total['sessions.count'], sessions, 'sessions are each held by one node: they add up');
+    const listed = (await api(nodes[1], '/clients?_limit=10000')).body.data.length;
+    assert.equal(sessions, listed, 'every session counted once');
+    const prom = await (await request(nodes[2], '/metrics/prometheus')).text();
+    assert.match(prom, new RegExp(`rmqtt_stats\\{item="retaineds.count",node="all"\\} ${retained[0]}\\n`));
+    for (let i = 0; i < 3; i++) await pub.publishAsync(`sum/retained/${i}`, '', { qos: 1, retain: true });
+  });
+
+  test('API subscribe, unsubscribe and publish act on a client of any node', async () => {
+    const far = await connect(nodes[2], { clientId: 'far-client' });
+    const got = collect(far);
+    const post = (path: string, body: object) => api(nodes[0], path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const sub = await post('/mqtt/subscribe', { clientid: 'far-client', topic: 'far/topic', qos: 1 });
+    assert.equal(sub.status, 200);
+    assert.deepEqual(sub.body.data, { 'far/topic': true });
+    assert.equal((await post('/mqtt/publish', { topic: 'far/topic', payload: 'through the API', qos: 1 })).status, 200);
+    await waitFor(() => got.messages.length === 1, 5000, 'the API publish on node 1 reached node 3');
+    assert.equal((await post('/mqtt/unsubscribe', { clientid: 'far-client', topic: 'far/topic' })).status, 200);
+    assert.deepEqual((await api(nodes[1], '/subscriptions?clientid=far-client')).body.data, []);
+    assert.equal((await post('/mqtt/subscribe', { clientid: 'nobody-anywhere', topic: 'x', qos: 0 })).status, 404);
+  });
+
+  test('a node that does not answer gives a partial answer in bounded time, listed as not running', async () => {
+    const frozen = nodes[2];
+    frozen.child.kill('SIGSTOP');
+    try {
+      const started = Date.now();
+      const brokers = await api(nodes[0], '/brokers');
+      const clients = await api(nodes[0], '/clients');
+      assert.equal(brokers.status, 200);
+      assert.equal(clients.status, 200);
+      assert.ok(Date.now() - started < 8000, `answered in ${Date.now() - started} ms`);
+      assert.equal(brokers.body.data.find((b: any) => b.node_id === 3).running, false);
+      assert.ok(brokers.body.data.filter((b: any) => b.running).length === 2);
+    } finally {
+      frozen.child.kill('SIGCONT');
+    }
+    await clusterFormed(nodes);
   });
 });
 

@@ -5,7 +5,7 @@ import { collectFromNodes, firstFromNodes, rowLimit } from './limits.ts';
 
 export const search_clients: Handler<'search_clients'> = async (req, ctx) => {
   const { _limit, ...filters } = req.query;
-  return collectFromNodes(ctx, rowLimit(ctx, _limit), (node, remaining) => node.clients(filters, remaining));
+  return collectFromNodes(ctx, rowLimit(ctx, _limit), (node, limit) => node.clients(filters, limit));
 };
 
 export const get_client: Handler<'get_client'> = async (req, ctx) => {

@@ -5,10 +5,10 @@ import { collectFromNodes, rowLimit } from './limits.ts';
 import { topicNameProblem } from '../broker/topics.ts';
 
 export const get_routes: Handler<'get_routes'> = async (req, ctx) =>
-  collectFromNodes(ctx, rowLimit(ctx, req.query._limit), (node, remaining) => node.routes(remaining));
+  collectFromNodes(ctx, rowLimit(ctx, req.query._limit), (node, limit) => node.routes(limit));
 
 export const get_route: Handler<'get_route'> = async (req, ctx) => {
   const problem = topicNameProblem(req.params.topic);
   if (problem) throw new InvalidRequest(`path parameter 'topic' ${problem}`);
-  return collectFromNodes(ctx, rowLimit(ctx, undefined), (node, remaining) => node.routes(remaining, req.params.topic));
+  return collectFromNodes(ctx, rowLimit(ctx, undefined), (node, limit) => node.routes(limit, req.params.topic));
 };

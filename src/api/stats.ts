@@ -2,6 +2,7 @@
 import type { Handler } from './types.ts';
 import { requireNode } from './nodes-common.ts';
 import type { ClusterNode } from '../broker/cluster.ts';
+import { sumStats } from '../broker/stats.ts';
 
 async function nodeStats(n: ClusterNode) {
   return { node: { id: n.id, name: n.name, status: n.status() }, stats: await n.stats() };
@@ -23,6 +24,6 @@ export const get_stats_sum: Handler<'get_stats_sum'> = async (_req, ctx) => {
   const nodes = await ctx.cluster.nodes();
   return {
     nodes: Object.fromEntries(nodes.map((n) => [String(n.id), { name: n.name, status: n.status() }])),
-    stats: sum(await Promise.all(nodes.map((n) => n.stats()))),
+    stats: sumStats(await Promise.all(nodes.map((n) => n.stats()))),
   };
 };

@@ -4,8 +4,8 @@ import { collectFromNodes, rowLimit } from './limits.ts';
 
 export const query_subscriptions: Handler<'query_subscriptions'> = async (req, ctx) => {
   const { _limit, ...filters } = req.query;
-  return collectFromNodes(ctx, rowLimit(ctx, _limit), (node, remaining) => node.subscriptions(filters, remaining));
+  return collectFromNodes(ctx, rowLimit(ctx, _limit), (node, limit) => node.subscriptions(filters, limit));
 };
 
 export const get_client_subscriptions: Handler<'get_client_subscriptions'> = async (req, ctx) =>
-  collectFromNodes(ctx, rowLimit(ctx, undefined), (node, remaining) => node.subscriptions({ clientid: req.params.clientid }, remaining));
+  collectFromNodes(ctx, rowLimit(ctx, undefined), (node, limit) => node.subscriptions({ clientid: req.params.clientid }, limit));

@@ -40,6 +40,12 @@ export class MessageObserver {
     });
   }
 
+  /** Another node of the cluster stored (or removed, `packet` undefined) a retained message. */
+  retainedChanged(topic: string, packet: { messageExpiry?: number } | undefined): void {
+    if (packet) this.retained.set(topic, packet.messageExpiry ?? null);
+    else this.retained.delete(topic);
+  }
+
   /** Reads the retained messages already in the store (at startup). */
   loadRetained(): void {
     for (const p of this.store.retainedMessages()) this.retained.set(p.topic, p.messageExpiry ?? null);

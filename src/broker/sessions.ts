@@ -58,7 +58,11 @@ export class SessionRegistry {
   private readonly dirty = new Set<SessionRecord>();
   private flushScheduled = false;
 
-  constructor(private readonly sink: SessionSink = { save() {}, delete() {} }) {}
+  constructor(
+    private readonly sink: SessionSink = { save() {}, delete() {} },
+    /** Told when the registry starts or stops holding a session (the store counts held sessions' messages). */
+    private readonly onHold: (clientid: string, held: boolean) => void = () => {},
+  ) {}
   readonly routes = new RouteIndex();
   private sharedCount = 0;
   private subscriptionCount = 0;
@@ -80,6 +84,7 @@ export class SessionRegistry {
     const prev = this.sessions.get(rec.clientid);
     if (prev && prev !== rec) this.unindex(prev);
     this.sessions.set(rec.clientid, rec);
+    if (!prev) this.onHold(rec.clientid, true);
     if (prev !== rec) for (const f of Object.keys(rec.subscriptions)) this.indexFilter(rec, f, +1);
     if (prev && prev !== rec) this.dirty.delete(prev);
     this.markDirty(rec);
@@ -101,6 +106,7 @@ export class SessionRegistry {
       this.sessions.delete(clientid);
       this.dirty.delete(rec);
       this.sink.delete(clientid);
+      this.onHold(clientid, false);
     }
     return rec;
   }
@@ -112,6 +118,7 @@ export class SessionRegistry {
       this.unindex(rec);
       this.sessions.delete(clientid);
       this.dirty.delete(rec);
+      this.onHold(clientid, false);
     }
     return rec;
   }

@@ -16,6 +16,8 @@ export const NODE_TIMEOUT_MS = 10_000;
 const KNOWN = 'relaymq:nodes';
 const recordKey = (id: number) => `relaymq:node:${id}`;
 const aliveKey = (id: number) => `relaymq:alive:${id}`;
+/** Set by the survivor that took over a dead node's run (see redis-cluster.ts). */
+export const reapedKey = (incarnation: string) => `relaymq:reaped:${incarnation}`;
 
 export interface NodeRecord {
   id: number;
@@ -42,6 +44,8 @@ export class NodeRegistry {
     private readonly redis: Redis,
     readonly self: NodeRecord,
     private readonly onDead: (node: NodeRecord) => void,
+    /** This node was silent long enough for the others to call it dead and take its sessions. */
+    private readonly onBuried: (err: Error) => void,
   ) {
     redis.on('ready', () => { this.linkUpSince = Date.now(); });
   }
@@ -94,11 +98,15 @@ export class NodeRegistry {
   }
 
   private async beat(): Promise<void> {
-    await this.redis.multi()
+    const replies = await this.redis.multi()
+      .exists(reapedKey(this.self.incarnation))
       .set(recordKey(this.self.id), JSON.stringify(this.self))
       .set(aliveKey(this.self.id), this.self.incarnation, 'PX', NODE_TIMEOUT_MS)
       .sadd(KNOWN, String(this.self.id))
       .exec();
+    // Frozen (a pause, a suspended VM) past the timeout: its sessions and wills are the others'
+    // now, and going on would hold sessions twice. Only a fresh start can rejoin.
+    if (replies?.[0]?.[1] === 1 && !this.stopped) this.onBuried(new Error(`this node was silent for over ${NODE_TIMEOUT_MS} ms and the cluster took over its sessions`));
   }
 
   private async refresh(): Promise<void> {

@@ -13,13 +13,13 @@ import type { Cluster, ClusterNode } from '../broker/cluster.ts';
 import type { SessionRecord } from '../broker/sessions.ts';
 import type { Stats } from '../broker/stats.ts';
 import { MetricsCounter } from '../metrics/counter.ts';
-import { CorruptRecord, decodeRecord, parseKey, type StoredPacket } from '../persistence/codec.ts';
+import { CorruptRecord, decodePacket, decodeRecord, parseKey, type StoredPacket } from '../persistence/codec.ts';
 import { MqttStore } from '../persistence/mqtt-store.ts';
 import { assemble, StoreError, type Store } from '../persistence/open.ts';
 import { BackendSessionStore } from '../persistence/session-store.ts';
 import type { Logger } from '../util/log.ts';
 import { ClusterBus } from './bus.ts';
-import { NodeRegistry, type NodeRecord } from './node-registry.ts';
+import { NodeRegistry, reapedKey, type NodeRecord } from './node-registry.ts';
 import { RedisBackend } from './redis-backend.ts';
 import { connectRedis, redactUrl, RedisLog, type LogEntry } from './redis-log.ts';
 import { RemoteNode } from './remote-node.ts';
@@ -34,6 +34,8 @@ export interface NodeParts {
   sessionChanged(clientid: string, rec: SessionRecord | undefined): void;
   /** Takes a dead node's persistent session: this node holds it from now on. */
   adopt(rec: SessionRecord): Promise<void>;
+  /** Another node stored (or removed) a retained message. */
+  retainedChanged(topic: string, packet: StoredPacket | undefined): void;
   /** Publishes a will of a client whose node is gone. */
   publishWill(will: StoredPacket): Promise<void>;
 }
@@ -55,6 +57,7 @@ export class RedisClusterLink {
     /** The log entry the snapshot was read after: following starts there. */
     private readonly snapshotAt: string,
     private readonly logger: Logger,
+    private readonly onFatal: (err: Error) => void,
   ) {
     this.bus = new ClusterBus(log);
   }
@@ -86,7 +89,7 @@ export class RedisClusterLink {
     if (damaged) logger.warn({ damaged }, 'shared state: records that fail their checksum were skipped');
     mqtt.share(await log.sequenceBlock(), record.incarnation);
     logger.info({ redis: redactUrl(cfg.redis_url), node: node.id }, 'cluster state loaded from Redis');
-    return new RedisClusterLink(redis, log, assemble('redis', backend, mqtt, sessions), mqtt, record, snapshotAt, logger);
+    return new RedisClusterLink(redis, log, assemble('redis', backend, mqtt, sessions), mqtt, record, snapshotAt, logger, onFatal);
   }
 
   get incarnation(): string {
@@ -101,7 +104,7 @@ export class RedisClusterLink {
   /** Registers the node and starts following the cluster; the API can then answer for all nodes. */
   async join(parts: NodeParts): Promise<Cluster> {
     this.parts = parts;
-    this.registry = new NodeRegistry(this.redis, this.node, (dead) => void this.reap(dead));
+    this.registry = new NodeRegistry(this.redis, this.node, (dead) => void this.reap(dead), this.onFatal);
     await this.registry.register();
     this.rpc = new Rpc(this.redis, parts.self, this.node.incarnation);
     await this.rpc.start();
@@ -129,9 +132,10 @@ export class RedisClusterLink {
       const k = parseKey(op.key);
       if (k?.kind === 'session') {
         this.parts?.sessionChanged(k.clientId, value && (decodeRecord(value).fields as unknown as SessionRecord));
-      } else {
-        this.mqtt.applyRemote(op.key, value);
+        continue;
       }
+      this.mqtt.applyRemote(op.key, value);
+      if (k?.kind === 'retained') this.parts?.retainedChanged(k.rest, value && decodePacket(value));
     }
     if (entry.message) this.bus.deliver(entry.message);
   }
@@ -141,7 +145,7 @@ export class RedisClusterLink {
    * clients and takes its persistent sessions, which stay resumable on every node.
    */
   private async reap(dead: NodeRecord): Promise<void> {
-    const claimed = await this.redis.set(`relaymq:reaped:${dead.incarnation}`, this.node.incarnation, 'EX', REAP_CLAIM_SECONDS, 'NX').catch(() => null);
+    const claimed = await this.redis.set(reapedKey(dead.incarnation), this.node.incarnation, 'EX', REAP_CLAIM_SECONDS, 'NX').catch(() => null);
     if (claimed !== 'OK') return;
     this.logger.warn({ node: dead.id, name: dead.name }, 'node stopped heart-beating: taking over its sessions and publishing its wills');
     try {

@@ -6,6 +6,7 @@
 // share state, so concurrent ones cannot interleave (`npm run bench -- prometheus`).
 import { Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { NodeInfo } from '../broker/node-info.ts';
+import { SHARED_STATS } from '../broker/stats.ts';
 
 export interface NodeFigures {
   id: number;
@@ -16,6 +17,9 @@ export interface NodeFigures {
 
 /** JSON stat names that RMQTT's Prometheus output spells otherwise. */
 const PROMETHEUS_NAMES: Record<string, string> = { 'retained.count': 'retaineds.count', 'retained.max': 'retaineds.max' };
+
+/** Prometheus item names of the shared gauges: `node="all"` takes them once. */
+const SHARED_ITEMS = new Set([...SHARED_STATS].map((k) => PROMETHEUS_NAMES[k] ?? k));
 
 function rmqttStats(stats: object): Record<string, number> {
   const out: Record<string, number> = {};
@@ -49,7 +53,7 @@ function nodeItems(n: NodeInfo): Record<string, number> {
   return out;
 }
 
-/** `perNode`: a series per node; `all`: the `node="all"` sum of the given nodes. */
+/** `perNode`: a series per node; `all`: the `node="all"` sum of the given nodes (shared gauges once). */
 export async function renderPrometheus(nodes: NodeFigures[], opts: { perNode: boolean; all: boolean }): Promise<string> {
   const registry = new Registry();
   const families: [string, string, (f: NodeFigures) => Record<string, number>][] = [
@@ -63,8 +67,9 @@ export async function renderPrometheus(nodes: NodeFigures[], opts: { perNode: bo
     const items = [...new Set(perNode.flatMap(([, values]) => Object.keys(values)))].sort();
     for (const item of items) {
       let sum = 0;
+      const shared = name === 'rmqtt_stats' && SHARED_ITEMS.has(item);
       for (const [node, values] of perNode) {
-        sum += values[item] ?? 0;
+        sum = shared ? Math.max(sum, values[item] ?? 0) : sum + (values[item] ?? 0);
         if (opts.perNode) gauge.set({ item, node }, values[item] ?? 0);
       }
       if (opts.all) gauge.set({ item, node: 'all' }, sum);

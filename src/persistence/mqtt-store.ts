@@ -53,8 +53,11 @@ export class MqttStore {
   private readonly wills = new Map<string, StoredPacket>();
   private seq = 0;
   private maxCounter = 0;
+  /** Queued and incoming QoS 2 messages of the sessions this node holds (all of them on a single node). */
   private queuedTotal = 0;
   private incomingTotal = 0;
+  /** Whether this node holds a session (in a cluster every node stores all; each holds its own). */
+  private holds: (clientId: string) => boolean = () => true;
   private limits: QueueLimits = { maxQueue: Number.MAX_SAFE_INTEGER, online: () => false };
   private dropListeners: DropListener[] = [];
   broker?: BrokerRef;
@@ -97,7 +100,7 @@ export class MqttStore {
         if (entry) q!.replace(entry, packet);
         else {
           this.queue(k.clientId).add({ seq, packet });
-          this.queuedTotal++;
+          this.counted(k.clientId, 1, 0);
         }
         return;
       }
@@ -121,6 +124,28 @@ export class MqttStore {
     }
   }
 
+  /** Counts only the sessions `holds` says this node holds; call holdChanged when that changes. */
+  countHeldOnly(holds: (clientId: string) => boolean): void {
+    this.holds = holds;
+    this.queuedTotal = 0;
+    this.incomingTotal = 0;
+    for (const id of this.outgoing.keys()) if (holds(id)) this.queuedTotal += this.queueLength(id);
+    for (const [id, m] of this.incoming) if (holds(id)) this.incomingTotal += m.size;
+  }
+
+  /** This node took (or gave up) a session: its messages count here from now on (or no longer). */
+  holdChanged(clientId: string, held: boolean): void {
+    const sign = held ? 1 : -1;
+    this.queuedTotal += sign * this.queueLength(clientId);
+    this.incomingTotal += sign * (this.incoming.get(clientId)?.size ?? 0);
+  }
+
+  private counted(clientId: string, queued: number, incoming: number): void {
+    if (!this.holds(clientId)) return;
+    this.queuedTotal += queued;
+    this.incomingTotal += incoming;
+  }
+
   /** Every stored will (no copies: do not modify). */
   storedWills(): IterableIterator<StoredPacket> {
     return this.wills.values();
@@ -135,7 +160,7 @@ export class MqttStore {
         const seq = Number(k.rest);
         const packet = decodePacket(value);
         this.queue(k.clientId).add({ seq, packet });
-        this.queuedTotal++;
+        this.counted(k.clientId, 1, 0);
         this.seq = Math.max(this.seq, seq);
         this.seen(packet);
         break;
@@ -294,7 +319,7 @@ export class MqttStore {
         this.seen(stored);
         for (const { clientId, seq } of entries) {
           this.queue(clientId).add({ seq, packet: stored });
-          this.queuedTotal++;
+          this.counted(clientId, 1, 0);
           this.trimQueue(clientId);
         }
       },
@@ -316,7 +341,7 @@ export class MqttStore {
       const seq = this.nextSeq();
       return this.commit(() => [{ type: 'put', key: Keys.queue(client.id, seq), value: encodePacket(stored) }], () => {
         this.queue(client.id).add({ seq, packet: stored });
-        this.queuedTotal++;
+        this.counted(client.id, 1, 0);
       });
     }
     return this.commit(() => [{ type: 'put', key: Keys.queue(client.id, entry.seq), value: encodePacket(stored) }], () => q.replace(entry, stored));
@@ -353,7 +378,7 @@ export class MqttStore {
     return this.outgoing.get(clientId)?.size ?? 0;
   }
 
-  /** Messages stored over every session. O(1). */
+  /** Messages stored for the sessions this node holds (every session on a single node). O(1). */
   totalQueued(): number {
     return this.queuedTotal;
   }
@@ -367,7 +392,7 @@ export class MqttStore {
   private removeEntry(clientId: string, seq: number): void {
     const q = this.outgoing.get(clientId);
     if (!q?.remove(seq)) return;
-    this.queuedTotal--;
+    this.counted(clientId, -1, 0);
     if (q.size === 0) this.outgoing.delete(clientId);
   }
 
@@ -418,7 +443,7 @@ export class MqttStore {
       () => { for (const id of ids) this.deleteIncoming(client.id, id); });
   }
 
-  /** QoS 2 messages awaiting PUBREL, over every session (for the stats). O(1). */
+  /** QoS 2 messages awaiting PUBREL, over the sessions this node holds (for the stats). O(1). */
   incomingCount(): number {
     return this.incomingTotal;
   }
@@ -426,14 +451,14 @@ export class MqttStore {
   private setIncoming(clientId: string, id: number, packet: StoredPacket): void {
     let m = this.incoming.get(clientId);
     if (!m) this.incoming.set(clientId, (m = new Map()));
-    if (!m.has(id)) this.incomingTotal++;
+    if (!m.has(id)) this.counted(clientId, 0, 1);
     m.set(id, packet);
   }
 
   private deleteIncoming(clientId: string, id: number): void {
     const m = this.incoming.get(clientId);
     if (!m) return;
-    if (m.delete(id)) this.incomingTotal--;
+    if (m.delete(id)) this.counted(clientId, 0, -1);
     if (m.size === 0) this.incoming.delete(clientId);
   }
 
