@@ -194,7 +194,7 @@ export async function startRelayMQ(config: Config, log: Logger = createLogger(co
     if (link) {
       ctx.cluster = await link.join({
         self: node, sessionChanged: tracker.remoteChange.bind(tracker), adopt: (rec) => tracker.adopt(rec), publishWill,
-        retainedChanged: (topic, packet) => observer.retainedChanged(topic, packet),
+        retainedChanged: (topic, packet) => observer.retainedChanged(topic, packet), shared,
       });
     }
     for (const name of config.broker.plugins.default_startups) await plugins.load(name);

@@ -8,6 +8,7 @@ import type { MqttClient } from 'mqtt';
 import { connectMqtt, collect, waitFor } from './helpers.ts';
 import { newDataDir, processConfig, spawnRelay, type RelayProcess } from './process.ts';
 import { startRedis, type RedisServer } from './redis.ts';
+import { rawClient } from './raw-mqtt.ts';
 
 /** The issue's bound for reporting a dead node (and publishing its wills). */
 const DEAD_NODE_BOUND_MS = 15_000;
@@ -165,6 +166,34 @@ describe('cluster on Redis: three processes', { timeout: 240_000 }, () => {
     assert.equal((await api(nodes[2], '/clients?clientid=twin')).body.data.length, 1, 'listed once, by the node holding it');
     assert.equal(wills.messages.length, 0);
     await second.endAsync();
+  });
+
+  test('a shared subscription gets each message once across the cluster; a member leaving hands its unacknowledged ones on', async () => {
+    const members = await Promise.all(nodes.slice(0, 2).map((n, i) => connect(n, { clientId: `share-member-${i + 1}` })));
+    for (const m of members) await m.subscribeAsync('$share/workers/jobs/#', { qos: 1 });
+    const got = members.map(collect);
+    // A member on node 3 that takes messages and never acknowledges them.
+    const silent = await rawClient(nodes[2].ports.mqtt, 'share-silent');
+    await silent.subscribe('$share/workers/jobs/#', 1);
+    await sleep(300); // the memberships reach every node through the cluster log
+    const pub = await connect(nodes[1], { clientId: 'share-pub' });
+    const N = 30;
+    for (let i = 0; i < N; i++) await pub.publishAsync(`jobs/${i}`, String(i), { qos: 1 });
+    await waitFor(() => got[0].messages.length + got[1].messages.length + silent.publishes.length >= N, 10_000, 'every job delivered');
+    await sleep(300);
+    const byMember = [...got.map((g) => g.messages.map((m: any) => m.payload.toString())), silent.publishes.map((p) => p.payload)];
+    assert.equal(byMember.flat().length, N, `each job delivered once: ${byMember.map((b) => b.length)}`);
+    assert.equal(new Set(byMember.flat()).size, N);
+    for (const [i, b] of byMember.entries()) assert.ok(b.length > 0, `round robin reaches member ${i + 1} on its node`);
+    // The silent member goes: what it never acknowledged goes to the others, once.
+    const unacked = byMember[2];
+    silent.destroy();
+    await waitFor(() => got[0].messages.length + got[1].messages.length >= N, 10_000, 'the departed member\'s jobs handed on');
+    await sleep(300);
+    const delivered = got.flatMap((g) => g.messages.map((m: any) => m.payload.toString()));
+    assert.equal(delivered.length, N, 'handed on once');
+    assert.deepEqual(new Set(delivered), new Set(Array.from({ length: N }, (_, i) => String(i))));
+    assert.ok(unacked.every((p) => delivered.includes(p)));
   });
 
   test('per-node endpoints reach that node; sums count shared state once', async () => {

@@ -14,6 +14,8 @@ export interface PacketTag {
   shared?: string;
   /** Set when the source cannot be told from the packet (retained messages sent on subscribe). */
   source?: MessageSource;
+  /** Routed here by another node of the cluster (that node decides shared-subscription deliveries). */
+  fromOtherNode?: boolean;
 }
 export type TaggedPacket = AedesPublishPacket & { [PACKET_TAG]?: PacketTag };
 

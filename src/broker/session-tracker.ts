@@ -115,13 +115,21 @@ export class SessionTracker {
   subscribed(rec: SessionRecord, filter: string, qos: Qos, options: Omit<MemberOptions, 'qos'> = {}): void {
     this.registry.setSubscription(rec, filter, qos);
     const s = parseShared(filter);
-    if (s) this.shared.join(rec.clientid, s.group, s.filter, { ...options, qos });
+    if (!s) return;
+    const membership = { ...options, qos };
+    this.shared.join(rec.clientid, s.group, s.filter, membership);
+    rec.shared = { ...rec.shared, [filter]: membership };
+    this.registry.changed(rec);
   }
 
   unsubscribed(rec: SessionRecord, filter: string): boolean {
     const removed = this.registry.removeSubscription(rec, filter);
     const s = parseShared(filter);
-    if (removed && s) this.shared.leave(rec.clientid, s.group, s.filter);
+    if (removed && s) {
+      this.shared.leave(rec.clientid, s.group, s.filter);
+      if (rec.shared) delete rec.shared[filter];
+      this.registry.changed(rec);
+    }
     return removed;
   }
 
@@ -173,6 +181,7 @@ export class SessionTracker {
         qos: (packet.will.qos ?? 0) as Qos, retain: Boolean(packet.will.retain), topic: packet.will.topic,
       } : null,
       subscriptions: resumed ? prev.subscriptions : {},
+      shared: resumed ? prev.shared : {},
       node_id: this.limits.nodeId,
     };
     if (!resumed && prev) this.dropShared(prev);
@@ -347,6 +356,7 @@ export class SessionTracker {
       }
       const stored = await this.store.subscriptionsByClient({ id: rec.clientid });
       rec.subscriptions = {};
+      rec.shared = {};
       this.registry.put(rec);
       for (const s of stored) this.subscribed(rec, fromInternal(s.topic), s.qos as Qos, optionsOf(s));
       const lifetime = rec.proto_ver === 5 ? rec.expiry_interval : this.limits.v3SessionExpiry;

@@ -44,7 +44,14 @@ export interface SessionRecord {
   subscriptions: Record<string, Qos>;
   /** The node that holds the session (in a cluster, only that node answers and acts for it). */
   node_id?: number;
+  /**
+   * Its shared-subscription memberships with what each asked for, by filter (`$share/g/f`): in a
+   * cluster the other nodes learn a group's members from the stored records.
+   */
+  shared?: Record<string, SharedMembership>;
 }
+
+export interface SharedMembership { qos: Qos; rap?: boolean; si?: number }
 
 /** Where changes go to be kept (see src/persistence/session-store.ts). */
 export interface SessionSink {

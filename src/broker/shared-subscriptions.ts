@@ -6,32 +6,45 @@
 // messages it had not acknowledged go to another member. A member gets a message as any
 // subscriber would: RETAIN cleared unless it asked for Retain As Published [MQTT-3.3.1-12],
 // its own Subscription Identifier [MQTT-3.3.4-3], its granted QoS at most.
+//
+// In a cluster (SharedPeers), the node where a message enters decides, among the members of the
+// whole cluster; a member on another node gets it through that node. Every other node ignores
+// the message for the group, so each group gets it once.
 import type { Aedes, AedesPublishPacket, Client } from 'aedes';
 import { PACKET_TAG, copyPacket, type TaggedPacket } from './packet.ts';
-import type { Qos, SessionRegistry } from './sessions.ts';
+import type { Qos, SessionRegistry, SharedMembership as MemberOptions } from './sessions.ts';
+import { parseShared } from './topics.ts';
 
 export type ShareStrategy = 'round_robin' | 'random';
 
 /** What a member asked for in its SUBSCRIBE. */
-export interface MemberOptions {
-  qos: Qos;
-  /** Retain As Published. */
-  rap?: boolean;
-  /** Subscription Identifier. */
-  si?: number;
+export type { SharedMembership as MemberOptions } from './sessions.ts';
+
+/** Members held by the other nodes of a cluster, and the way to them. */
+export interface SharedPeers {
+  /** The session of a client another (running) node holds, or undefined. */
+  whereIs(clientid: string): { connected: boolean; persistent: boolean } | undefined;
+  /** Hands a member's copy to the node its client is connected to. */
+  send(clientid: string, group: string, packet: TaggedPacket): Promise<void>;
 }
 
 interface Group {
   key: string;
   name: string;
   filter: string;
+  /** Members whose sessions this node holds. */
   members: Map<string, MemberOptions>;
+  /** In a cluster: members whose sessions other nodes hold, as their stored records say. */
+  stored: Map<string, MemberOptions>;
   next: number;
   listener: (packet: AedesPublishPacket, cb: () => void) => void;
 }
 
+type Candidate = { id: string; client?: Client };
+
 export class SharedSubscriptions {
   private readonly groups = new Map<string, Group>();
+  private peers?: SharedPeers;
 
   constructor(
     private readonly broker: Aedes,
@@ -40,25 +53,31 @@ export class SharedSubscriptions {
     private readonly onNoMember: (packet: AedesPublishPacket) => void,
   ) {}
 
+  /** In a cluster: the members other nodes hold, and how to reach them. */
+  usePeers(peers: SharedPeers): void {
+    this.peers = peers;
+  }
+
   join(clientid: string, name: string, filter: string, options: MemberOptions): void {
-    const key = `${name}\u0000${filter}`;
-    let g = this.groups.get(key);
-    if (!g) {
-      const group: Group = { key, name, filter, members: new Map(), next: 0, listener: (p, cb) => this.dispatch(group, p, cb) };
-      g = group;
-      this.groups.set(key, g);
-      // Like Aedes' own wildcard subscriptions, a leading wildcard never receives $-topics.
-      this.broker.subscribe(filter, g.listener, () => {});
-    }
-    g.members.set(clientid, options);
+    this.group(name, filter).members.set(clientid, options);
   }
 
   leave(clientid: string, name: string, filter: string): void {
-    const g = this.groups.get(`${name}\u0000${filter}`);
-    if (!g || !g.members.delete(clientid)) return;
-    if (g.members.size === 0) {
-      this.groups.delete(g.key);
-      this.broker.unsubscribe(filter, g.listener, () => {});
+    const g = this.groups.get(groupKey(name, filter));
+    if (g?.members.delete(clientid)) this.dropIfEmpty(g);
+  }
+
+  /**
+   * In a cluster: a session another node holds joined a group (or left it, `options` undefined),
+   * as its stored record says. The node a message enters reaches such members through the peers.
+   */
+  storedMember(clientid: string, filter: string, options: MemberOptions | undefined): void {
+    const s = parseShared(filter);
+    if (!s) return;
+    if (options) this.group(s.group, s.filter).stored.set(clientid, options);
+    else {
+      const g = this.groups.get(groupKey(s.group, s.filter));
+      if (g?.stored.delete(clientid)) this.dropIfEmpty(g);
     }
   }
 
@@ -70,14 +89,49 @@ export class SharedSubscriptions {
       if (!g || !member) continue;
       // The departed member must not get it again when it comes back.
       if (p.messageId !== undefined) this.broker.persistence.outgoingClearMessageId({ id: from }, { messageId: p.messageId }).catch(() => {});
-      // A fresh broker counter: Aedes drops a packet whose counter is not above the last one
-      // the receiving client saw, and this one is older than what the member already got.
-      this.deliverTo(g, member, { ...p, brokerCounter: 0 }, () => {});
+      this.deliverTo(g, member, renumbered(p), () => {});
     }
+  }
+
+  /**
+   * A member's copy another node chose this node's client for. If the client left meanwhile, a
+   * persistent session has it stored already; otherwise another member gets it.
+   */
+  deliverChosen(clientid: string, key: string, received: TaggedPacket): void {
+    // A packet of Aedes' own kind, tagged: flow control hands it back if the member leaves.
+    const packet = copyPacket(received, this.broker);
+    packet[PACKET_TAG] = { shared: key, fromOtherNode: true };
+    const client = this.broker.clients[clientid];
+    if (client?.connected) return client.deliverQoS(packet, () => {});
+    if (packet.qos > 0 && this.registry.get(clientid)?.persistent) return;
+    const g = this.groups.get(key);
+    const other = g && this.pickConnected(g, clientid);
+    if (g && other) this.deliverTo(g, other, renumbered(packet), () => {});
+  }
+
+  private group(name: string, filter: string): Group {
+    const key = groupKey(name, filter);
+    let g = this.groups.get(key);
+    if (!g) {
+      const group: Group = { key, name, filter, members: new Map(), stored: new Map(), next: 0, listener: (p, cb) => this.dispatch(group, p, cb) };
+      g = group;
+      this.groups.set(key, g);
+      // Like Aedes' own wildcard subscriptions, a leading wildcard never receives $-topics.
+      this.broker.subscribe(filter, g.listener, () => {});
+    }
+    return g;
+  }
+
+  private dropIfEmpty(g: Group): void {
+    if (g.members.size + g.stored.size > 0) return;
+    this.groups.delete(g.key);
+    this.broker.unsubscribe(g.filter, g.listener, () => {});
   }
 
   private dispatch(g: Group, packet: AedesPublishPacket, cb: () => void): void {
     if (packet.topic.startsWith('$') && /^[+#]/.test(g.filter)) return cb();
+    // The node where the message entered the cluster chooses the member.
+    if ((packet as TaggedPacket)[PACKET_TAG]?.fromOtherNode) return cb();
     const member = this.pickConnected(g);
     if (member) return this.deliverTo(g, member, packet, cb);
     const offline = this.pickOffline(g);
@@ -96,7 +150,7 @@ export class SharedSubscriptions {
 
   /** The packet as this member is to get it (its QoS, RETAIN and Subscription Identifier). */
   private forMember(g: Group, clientid: string, packet: AedesPublishPacket): TaggedPacket {
-    const member = g.members.get(clientid) ?? { qos: 0 };
+    const member = g.members.get(clientid) ?? g.stored.get(clientid) ?? { qos: 0 };
     const copy = copyPacket(packet as TaggedPacket, this.broker);
     copy.qos = Math.min(packet.qos, member.qos) as Qos;
     if (!member.rap) copy.retain = false;
@@ -105,23 +159,41 @@ export class SharedSubscriptions {
     return copy;
   }
 
-  private deliverTo(g: Group, client: Client, packet: AedesPublishPacket, cb: () => void): void {
-    const copy = this.forMember(g, client.id, packet);
-    if (copy.qos === 0 || client.clean) return client.deliverQoS(copy, () => cb());
+  private deliverTo(g: Group, member: Candidate, packet: AedesPublishPacket, cb: () => void): void {
+    const copy = this.forMember(g, member.id, packet);
+    const client = member.client;
+    if (client && (copy.qos === 0 || client.clean)) return client.deliverQoS(copy, () => cb());
+    const persistent = client ? !client.clean : this.peers?.whereIs(member.id)?.persistent === true;
+    const send = () => {
+      if (client) client.deliverQoS(copy, () => cb());
+      else this.peers!.send(member.id, g.key, copy).then(() => cb(), () => cb());
+    };
+    if (copy.qos === 0 || !persistent) return send();
     // Aedes stores every QoS 1/2 message of a persistent session before sending it (and
     // fails the client if it cannot find it); its own enqueue never sees shared members.
-    this.broker.persistence.outgoingEnqueueCombi([{ clientId: client.id, topic: copy.topic, qos: copy.qos }], copy)
-      .then(() => client.deliverQoS(copy, () => cb()), () => cb());
+    this.broker.persistence.outgoingEnqueueCombi([{ clientId: member.id, topic: copy.topic, qos: copy.qos }], copy).then(send, () => cb());
   }
 
-  private pickConnected(g: Group, exclude?: string): Client | undefined {
+  private pickConnected(g: Group, exclude?: string): Candidate | undefined {
     const ids = [...g.members.keys()].filter((id) => id !== exclude && this.broker.clients[id]?.connected);
+    if (this.peers) {
+      for (const id of g.stored.keys()) {
+        if (id !== exclude && !g.members.has(id) && !this.broker.clients[id] && this.peers.whereIs(id)?.connected) ids.push(id);
+      }
+    }
     if (ids.length === 0) return undefined;
-    return this.broker.clients[this.choose(g, ids)];
+    const id = this.choose(g, ids);
+    return { id, client: this.broker.clients[id] };
   }
 
   private pickOffline(g: Group): string | undefined {
     const ids = [...g.members.keys()].filter((id) => this.registry.get(id)?.persistent && !this.broker.clients[id]);
+    if (this.peers) {
+      for (const id of g.stored.keys()) {
+        const where = !g.members.has(id) ? this.peers.whereIs(id) : undefined;
+        if (where && !where.connected && where.persistent) ids.push(id);
+      }
+    }
     return ids.length ? this.choose(g, ids) : undefined;
   }
 
@@ -129,4 +201,15 @@ export class SharedSubscriptions {
     if (this.strategy === 'random') return ids[Math.floor(Math.random() * ids.length)];
     return ids[g.next++ % ids.length];
   }
+}
+
+const groupKey = (name: string, filter: string) => `${name}\u0000${filter}`;
+
+/**
+ * The message numbered anew by this broker: Aedes drops a packet whose counter is not above the
+ * last one the receiving client saw from its broker, and a handed-on message is older than what
+ * the member already got (in a cluster, from another broker's numbering too).
+ */
+function renumbered(p: TaggedPacket): TaggedPacket {
+  return { ...p, brokerId: undefined, brokerCounter: 0 } as unknown as TaggedPacket;
 }

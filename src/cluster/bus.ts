@@ -6,6 +6,7 @@
 import mqemitter, { type MQEmitter, type Message } from 'mqemitter';
 import { decodePacket, encodePacket, toStoredPacket } from '../persistence/codec.ts';
 import type { RedisLog } from './redis-log.ts';
+import { PACKET_TAG } from '../broker/packet.ts';
 
 type Listener = (message: Message, done: () => void) => void;
 
@@ -44,9 +45,9 @@ export class ClusterBus {
     return this;
   }
 
-  /** A message another node routed: for this node's subscribers only. */
+  /** A message another node routed: for this node's subscribers only (that node decided for shared groups). */
   deliver(encoded: Buffer): void {
-    this.local.emit({ cmd: 'publish', ...decodePacket(encoded) } as unknown as Message, () => {});
+    this.local.emit({ cmd: 'publish', ...decodePacket(encoded), [PACKET_TAG]: { fromOtherNode: true } } as unknown as Message, () => {});
   }
 
   close(cb: () => void): this {

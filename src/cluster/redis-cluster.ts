@@ -10,10 +10,12 @@ import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { STATS_KEYS } from '../../generated/schema-keys.ts';
 import type { Cluster, ClusterNode } from '../broker/cluster.ts';
-import type { SessionRecord } from '../broker/sessions.ts';
+import type { SessionRecord, SharedMembership } from '../broker/sessions.ts';
+import type { SharedSubscriptions } from '../broker/shared-subscriptions.ts';
+import type { TaggedPacket } from '../broker/packet.ts';
 import type { Stats } from '../broker/stats.ts';
 import { MetricsCounter } from '../metrics/counter.ts';
-import { CorruptRecord, decodePacket, decodeRecord, parseKey, type StoredPacket } from '../persistence/codec.ts';
+import { CorruptRecord, decodePacket, decodeRecord, encodePacket, parseKey, toStoredPacket, type StoredPacket } from '../persistence/codec.ts';
 import { MqttStore } from '../persistence/mqtt-store.ts';
 import { assemble, StoreError, type Store } from '../persistence/open.ts';
 import { BackendSessionStore } from '../persistence/session-store.ts';
@@ -34,6 +36,8 @@ export interface NodeParts {
   sessionChanged(clientid: string, rec: SessionRecord | undefined): void;
   /** Takes a dead node's persistent session: this node holds it from now on. */
   adopt(rec: SessionRecord): Promise<void>;
+  /** Shared-subscription groups, which span the nodes. */
+  shared: Pick<SharedSubscriptions, 'usePeers' | 'storedMember' | 'deliverChosen'>;
   /** Another node stored (or removed) a retained message. */
   retainedChanged(topic: string, packet: StoredPacket | undefined): void;
   /** Publishes a will of a client whose node is gone. */
@@ -42,11 +46,15 @@ export interface NodeParts {
 
 const REAP_CLAIM_SECONDS = 7 * 24 * 3600;
 
+interface Whereabouts { node: number; connected: boolean; persistent: boolean; shared: Record<string, SharedMembership> }
+
 export class RedisClusterLink {
   readonly bus: ClusterBus;
   private registry?: NodeRegistry;
   private rpc?: Rpc;
   private parts?: NodeParts;
+  /** Where every session other nodes hold is, from their stored records (and its shared groups). */
+  private readonly directory = new Map<string, Whereabouts>();
 
   private constructor(
     private readonly redis: Redis,
@@ -77,10 +85,12 @@ export class RedisClusterLink {
     const sessions = new BackendSessionStore(backend, (err) => logger.error({ err }, 'session store write failed'));
     const snapshotAt = await log.head();
     let damaged = 0;
+    const records: SessionRecord[] = [];
     for await (const [key, value] of log.entries()) {
-      if (parseKey(key)?.kind === 'session') continue; // read by the session store
       try {
-        mqtt.applyRemote(key, value);
+        // Session records are the session store's to load; the link keeps where each one is.
+        if (parseKey(key)?.kind === 'session') records.push(decodeRecord(value).fields as unknown as SessionRecord);
+        else mqtt.applyRemote(key, value);
       } catch (e) {
         if (!(e instanceof CorruptRecord)) throw e;
         damaged++;
@@ -89,7 +99,9 @@ export class RedisClusterLink {
     if (damaged) logger.warn({ damaged }, 'shared state: records that fail their checksum were skipped');
     mqtt.share(await log.sequenceBlock(), record.incarnation);
     logger.info({ redis: redactUrl(cfg.redis_url), node: node.id }, 'cluster state loaded from Redis');
-    return new RedisClusterLink(redis, log, assemble('redis', backend, mqtt, sessions), mqtt, record, snapshotAt, logger, onFatal);
+    const link = new RedisClusterLink(redis, log, assemble('redis', backend, mqtt, sessions), mqtt, record, snapshotAt, logger, onFatal);
+    for (const rec of records) link.locate(rec.clientid, rec);
+    return link;
   }
 
   get incarnation(): string {
@@ -108,6 +120,17 @@ export class RedisClusterLink {
     await this.registry.register();
     this.rpc = new Rpc(this.redis, parts.self, this.node.incarnation);
     await this.rpc.start();
+    parts.shared.usePeers({
+      whereIs: (clientid) => {
+        const at = this.directory.get(clientid);
+        return at && at.node !== this.node.id && this.registry!.isAlive(at.node) ? at : undefined;
+      },
+      send: async (clientid, group, packet) => {
+        const at = this.directory.get(clientid);
+        if (at) await this.log.publishTo(at.node, clientid, group, encodePacket(toStoredPacket(packet)));
+      },
+    });
+    for (const [clientid, at] of this.directory) this.joinGroups(clientid, undefined, at);
     this.log.follow(this.snapshotAt, (entry) => this.apply(entry));
     // Wills left by this node's previous run (a crash): nobody else publishes those.
     void this.publishOrphanWills((w) => w.brokerId === this.node.name && w.incarnation !== this.node.incarnation);
@@ -131,13 +154,35 @@ export class RedisClusterLink {
       const value = op.type === 'put' ? op.value : undefined;
       const k = parseKey(op.key);
       if (k?.kind === 'session') {
-        this.parts?.sessionChanged(k.clientId, value && (decodeRecord(value).fields as unknown as SessionRecord));
+        const rec = value && (decodeRecord(value).fields as unknown as SessionRecord);
+        this.locate(k.clientId, rec);
+        this.parts?.sessionChanged(k.clientId, rec);
         continue;
       }
       this.mqtt.applyRemote(op.key, value);
       if (k?.kind === 'retained') this.parts?.retainedChanged(k.rest, value && decodePacket(value));
     }
-    if (entry.message) this.bus.deliver(entry.message);
+    if (!entry.message) return;
+    if (entry.to === undefined) return this.bus.deliver(entry.message);
+    // A shared-subscription member, chosen by the node the message entered: its node delivers.
+    if (entry.node === this.node.id) this.parts?.shared.deliverChosen(entry.to, entry.group ?? '', { cmd: 'publish', ...decodePacket(entry.message) } as unknown as TaggedPacket);
+  }
+
+  private locate(clientid: string, rec: SessionRecord | undefined): void {
+    const before = this.directory.get(clientid);
+    const now = rec?.node_id === undefined ? undefined
+      : { node: rec.node_id, connected: rec.connected, persistent: rec.persistent, shared: rec.shared ?? {} };
+    if (now) this.directory.set(clientid, now);
+    else this.directory.delete(clientid);
+    if (this.parts) this.joinGroups(clientid, before, now);
+  }
+
+  /** Tells the shared groups what changed in a session's memberships held elsewhere. */
+  private joinGroups(clientid: string, before: Whereabouts | undefined, now: Whereabouts | undefined): void {
+    const held = (w?: Whereabouts) => (w && w.node !== this.node.id ? w.shared : {});
+    const [was, is] = [held(before), held(now)];
+    for (const filter of Object.keys(was)) if (!(filter in is)) this.parts!.shared.storedMember(clientid, filter, undefined);
+    for (const [filter, options] of Object.entries(is)) this.parts!.shared.storedMember(clientid, filter, options);
   }
 
   /**

@@ -54,6 +54,10 @@ export interface LogEntry {
   ops: WriteOp[];
   /** An encoded PUBLISH (persistence/codec.ts) for the nodes' local subscribers. */
   message?: Buffer;
+  /** For one client only (a shared-subscription member another node chose), its node and its group. */
+  to?: string;
+  node?: number;
+  group?: string;
 }
 
 export class ClusterStateLost extends Error {
@@ -116,6 +120,11 @@ export class RedisLog {
   /** Sends a message to the other nodes (after every change this node appended before it). */
   async publish(message: Buffer): Promise<void> {
     await this.redis.xadd(KEYS.log, 'MAXLEN', '~', MAX_LOG, '*', 'o', this.origin, 'm', message);
+  }
+
+  /** Sends a message for one client of one node (after this node's earlier changes); the other nodes skip it. */
+  async publishTo(node: number, clientid: string, group: string, message: Buffer): Promise<void> {
+    await this.redis.xadd(KEYS.log, 'MAXLEN', '~', MAX_LOG, '*', 'o', this.origin, 'm', message, 'n', String(node), 't', clientid, 'g', group);
   }
 
   /** The id of the log's newest entry ('0-0' for an empty log). */
@@ -231,6 +240,9 @@ function decodeEntry(fields: Buffer[]): LogEntry {
     else if (name === 'p') entry.ops.push({ type: 'put', key: value.toString('utf8'), value: fields[i + 3] }), i += 2;
     else if (name === 'd') entry.ops.push({ type: 'del', key: value.toString('utf8') });
     else if (name === 'm') entry.message = value;
+    else if (name === 't') entry.to = value.toString('utf8');
+    else if (name === 'n') entry.node = Number(value.toString());
+    else if (name === 'g') entry.group = value.toString('utf8');
   }
   return entry;
 }
