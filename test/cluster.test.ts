@@ -306,6 +306,16 @@ describe('cluster on Redis: nodes dying and starting, Redis restarting', { timeo
     await waitFor(async () => (await api(nodes[0], '/clients/sleeper')).body.data?.connected === false, 5000, 'sleeper offline');
     const pub = await connect(nodes[0], { clientId: 'dead-pub' });
     for (let i = 0; i < 3; i++) await pub.publishAsync(`dead/queue/${i}`, String(i), { qos: 1 });
+    // A shared group with a persistent member on the doomed node that never acknowledges, and one elsewhere.
+    const worker = await connect(nodes[1], { clientId: 'dead-share-worker' });
+    await worker.subscribeAsync('$share/dq/jobs/#', { qos: 1 });
+    const work = collect(worker);
+    const stuck = await rawClient(victim.ports.mqtt, 'dead-share-stuck', { clean: false });
+    await stuck.subscribe('$share/dq/jobs/#', 1);
+    await sleep(300);
+    for (let i = 0; i < 6; i++) await pub.publishAsync(`jobs/${i}`, `job${i}`, { qos: 1 });
+    await waitFor(() => work.messages.length + stuck.publishes.length >= 6, 5000, 'jobs shared out');
+    assert.ok(stuck.publishes.length > 0, 'the member on the doomed node got some');
 
     const killedAt = Date.now();
     victim.child.kill('SIGKILL');
@@ -333,6 +343,11 @@ describe('cluster on Redis: nodes dying and starting, Redis restarting', { timeo
     const queued = collect(back);
     await waitFor(() => queued.messages.length >= 3, 5000, 'queued messages after the node died');
     assert.deepEqual(queued.messages.map((m: any) => m.payload.toString()).sort(), ['0', '1', '2']);
+
+    // What the dead node's shared member never acknowledged went to the member still there, once.
+    await waitFor(() => work.messages.length >= 6, 5000, 'the dead member\'s jobs handed on');
+    await sleep(300);
+    assert.deepEqual(work.messages.map((m: any) => m.payload.toString()).sort(), ['job0', 'job1', 'job2', 'job3', 'job4', 'job5']);
   });
 
   test('Redis restarting: nodes reconnect on their own, readiness reports the link, routing resumes', async () => {

@@ -42,6 +42,10 @@ interface Group {
 
 type Candidate = { id: string; client?: Client };
 
+/** The group a stored message was given to a member for (a plain field: the store keeps it). */
+const STORED_GROUP = 'relaymqSharedGroup';
+type StoredShared = TaggedPacket & { [STORED_GROUP]?: string };
+
 export class SharedSubscriptions {
   private readonly groups = new Map<string, Group>();
   private peers?: SharedPeers;
@@ -88,7 +92,8 @@ export class SharedSubscriptions {
       const member = g && this.pickConnected(g, from);
       if (!g || !member) continue;
       // The departed member must not get it again when it comes back.
-      if (p.messageId !== undefined) this.broker.persistence.outgoingClearMessageId({ id: from }, { messageId: p.messageId }).catch(() => {});
+      const which = p.messageId !== undefined ? { messageId: p.messageId } : { brokerId: p.brokerId, brokerCounter: p.brokerCounter };
+      if (p.messageId !== undefined || p.brokerId) this.broker.persistence.outgoingClearMessageId({ id: from }, which).catch(() => {});
       this.deliverTo(g, member, renumbered(p), () => {});
     }
   }
@@ -148,10 +153,24 @@ export class SharedSubscriptions {
     cb();
   }
 
+  /**
+   * A node died holding these persistent members' sessions (cluster): the messages of their
+   * groups stored for them go to the other members instead of waiting for their return.
+   */
+  async handOnStored(clientid: string): Promise<void> {
+    const held: TaggedPacket[] = [];
+    for await (const p of this.broker.persistence.outgoingStream({ id: clientid }) as AsyncIterable<StoredShared>) {
+      if ((p.cmd as string) !== 'pubrel' && p[STORED_GROUP]) held.push(Object.assign(p, { [PACKET_TAG]: { shared: p[STORED_GROUP] } }));
+    }
+    this.redeliver(clientid, held);
+  }
+
   /** The packet as this member is to get it (its QoS, RETAIN and Subscription Identifier). */
   private forMember(g: Group, clientid: string, packet: AedesPublishPacket): TaggedPacket {
     const member = g.members.get(clientid) ?? g.stored.get(clientid) ?? { qos: 0 };
     const copy = copyPacket(packet as TaggedPacket, this.broker);
+    // Kept with the message where it is stored for the member (never sent: no MQTT field).
+    (copy as StoredShared)[STORED_GROUP] = g.key;
     copy.qos = Math.min(packet.qos, member.qos) as Qos;
     if (!member.rap) copy.retain = false;
     if (member.si !== undefined) copy.properties = { ...copy.properties, subscriptionIdentifier: member.si } as typeof copy.properties;

@@ -37,7 +37,7 @@ export interface NodeParts {
   /** Takes a dead node's persistent session: this node holds it from now on. */
   adopt(rec: SessionRecord): Promise<void>;
   /** Shared-subscription groups, which span the nodes. */
-  shared: Pick<SharedSubscriptions, 'usePeers' | 'storedMember' | 'deliverChosen'>;
+  shared: Pick<SharedSubscriptions, 'usePeers' | 'storedMember' | 'deliverChosen' | 'handOnStored'>;
   /** Another node stored (or removed) a retained message. */
   retainedChanged(topic: string, packet: StoredPacket | undefined): void;
   /** Publishes a will of a client whose node is gone. */
@@ -196,7 +196,12 @@ export class RedisClusterLink {
     try {
       // Wills first: taking a clean session over ends it, and its will with it.
       await this.publishOrphanWills((w) => w.incarnation === dead.incarnation || (w.brokerId === dead.name && !this.registry!.isLiveIncarnation(String(w.incarnation))));
-      for (const rec of await this.store.sessions.load()) if (rec.node_id === dead.id) await this.parts!.adopt(rec);
+      for (const rec of await this.store.sessions.load()) {
+        if (rec.node_id !== dead.id) continue;
+        await this.parts!.adopt(rec);
+        // Its shared groups' messages go to the members still there.
+        if (rec.persistent && Object.keys(rec.shared ?? {}).length) await this.parts!.shared.handOnStored(rec.clientid);
+      }
     } catch (err) {
       this.logger.error({ err, node: dead.id }, 'taking over a dead node failed');
     }

@@ -308,7 +308,7 @@ export class MqttStore {
   async outgoingEnqueueCombi(subs: { clientId: string }[] | null | undefined, packet: object): Promise<void> {
     if (!subs || subs.length === 0) return;
     // A queued message has no packet id (it gets one when it is sent).
-    const stored = toStoredPacket(new Packet(packet));
+    const stored = { ...toStoredPacket(new Packet(packet)), ...annotations(packet) };
     const entries = subs.map((s) => ({ clientId: s.clientId, seq: this.nextSeq() }));
     return this.commit(
       () => {
@@ -344,7 +344,8 @@ export class MqttStore {
         this.counted(client.id, 1, 0);
       });
     }
-    return this.commit(() => [{ type: 'put', key: Keys.queue(client.id, entry.seq), value: encodePacket(stored) }], () => q.replace(entry, stored));
+    const updated = { ...annotations(entry.packet), ...stored };
+    return this.commit(() => [{ type: 'put', key: Keys.queue(client.id, entry.seq), value: encodePacket(updated) }], () => q.replace(entry, updated));
   }
 
   async outgoingClearMessageId(client: ClientRef, packet: { messageId?: number | null; brokerId?: string; brokerCounter?: number }): Promise<StoredPacket | undefined> {
@@ -513,6 +514,16 @@ export class MqttStore {
   private seen(p: { brokerCounter?: number }): void {
     if (typeof p.brokerCounter === 'number' && p.brokerCounter > this.maxCounter) this.maxCounter = p.brokerCounter;
   }
+}
+
+/**
+ * relaymq's own notes on a queued message (fields named `relaymq…`, never sent to a client): kept
+ * when Aedes' packet type would drop them, and across the entry's updates.
+ */
+function annotations(packet: object): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(packet)) if (k.startsWith('relaymq')) out[k] = v;
+  return out;
 }
 
 function subscriptionRecord(s: StoredSubscription): StoredSubscription {
