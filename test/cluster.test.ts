@@ -76,7 +76,7 @@ describe('cluster on Redis: three processes', { timeout: 240_000 }, () => {
     for (let i = 0; i < N; i++) {
       for (const qos of [0, 1, 2] as const) await pub.publishAsync(`route/${qos}/x`, `${qos}:${i}`, { qos });
     }
-    for (const g of got) await waitFor(() => g.messages.length >= 3 * N, 10_000, 'every message on every node');
+    for (const g of got) await waitFor(() => g.messages.length >= 3 * N, 10_000, 'every message on every node').catch((e) => { throw new Error(`${e.message}: ${got.map((x) => x.messages.length)} ${JSON.stringify(got.map((x) => x.messages.map((m: any) => m.payload.toString())))}`); });
     await sleep(500);
     for (const [i, g] of got.entries()) {
       const payloads = g.messages.map((m: any) => m.payload.toString());
