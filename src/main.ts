@@ -6,6 +6,7 @@ import { loadConfig, ConfigError } from './config/load.ts';
 import { startRelayMQ } from './app.ts';
 import { StoreError } from './persistence/open.ts';
 import { VERSION } from './broker/node-info.ts';
+import { redactUrl } from './cluster/redis-log.ts';
 
 const HELP = `Usage: relaymq [--config FILE]
 
@@ -47,6 +48,10 @@ async function main(): Promise<number> {
   const { ports, config } = relay;
   process.stdout.write(`relaymq ${VERSION} node ${config.broker.node.name}: MQTT tcp ${ports.mqtt ?? 'off'}, ws ${ports.ws ?? 'off'}, `
     + `tls ${ports.tls ?? 'off'}, wss ${ports.wss ?? 'off'}, HTTP API ${ports.http ?? 'off'}\n`);
+  if (config.broker.cluster.type === 'redis') {
+    process.stdout.write(`relaymq: cluster node ${config.broker.node.id} on Redis ${redactUrl(config.broker.cluster.redis_url)}: sessions, `
+      + 'subscriptions, queued and retained messages, wills and routing are shared there; [persistence] holds nothing\n');
+  }
 
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {

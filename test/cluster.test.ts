@@ -13,8 +13,8 @@ import { rawClient } from './raw-mqtt.ts';
 /** The issue's bound for reporting a dead node (and publishing its wills). */
 const DEAD_NODE_BOUND_MS = 15_000;
 
-function nodeConfig(id: number, redis: RedisServer): string {
-  return processConfig(newDataDir(), `[node]\nid = ${id}\nname = "${id}@cluster-test"\n[cluster]\ntype = "redis"\nredis_url = "${redis.url}"\n`);
+function nodeConfig(id: number, redis: RedisServer, name = `${id}@cluster-test`): string {
+  return processConfig(newDataDir(), `[node]\nid = ${id}\nname = "${name}"\n[cluster]\ntype = "redis"\nredis_url = "${redis.url}"\n`);
 }
 
 const mqttUrl = (n: RelayProcess) => `mqtt://127.0.0.1:${n.ports.mqtt}`;
@@ -350,9 +350,16 @@ describe('cluster on Redis: nodes dying and starting, Redis restarting', { timeo
     assert.deepEqual(work.messages.map((m: any) => m.payload.toString()).sort(), ['job0', 'job1', 'job2', 'job3', 'job4', 'job5']);
   });
 
+  test('a node whose id another running node uses refuses to start, saying so', async () => {
+    await assert.rejects(spawnRelay(nodeConfig(1, redis, 'impostor')), /node id 1 is in use by the running node '1@cluster-test'/);
+  });
+
   test('Redis restarting: nodes reconnect on their own, readiness reports the link, routing resumes', async () => {
     const live = nodes.filter(running);
+    const v5 = await connect(live[0], { clientId: 'during-outage', protocolVersion: 5 });
     await redis.stop();
+    // What cannot be stored or routed is not acknowledged: PUBACK with 0x80.
+    await assert.rejects(v5.publishAsync('outage/x', 'lost?', { qos: 1 }), /0x80|128|Unspecified|error/i);
     await waitFor(async () => (await request(live[0], '/health/ready')).status === 503, 5000, 'not ready without Redis');
     const ready = await request(live[0], '/health/ready');
     assert.match(JSON.stringify(await ready.json()), /Redis/);
@@ -370,5 +377,15 @@ describe('cluster on Redis: nodes dying and starting, Redis restarting', { timeo
     const status = (await api(live[0], '/nodes')).body.data.filter((x: any) => x.running).map((x: any) => x.node_id).sort();
     assert.deepEqual(status, live.map((n) => nodes.indexOf(n) + 1).sort(), 'no live node was taken for dead');
     for (const n of live) assert.ok(running(n), 'every node is still running');
+  });
+
+  test('Redis restarting empty: every node stops with one line saying the cluster state is gone', async () => {
+    const live = nodes.filter(running);
+    await redis.restartEmpty();
+    const codes = await Promise.all(live.map((n) => n.exited));
+    for (const [i, n] of live.entries()) {
+      assert.equal(codes[i], 70, 'exit 70, for the service manager to restart it');
+      assert.match(n.output(), /Redis no longer has the cluster's state/);
+    }
   });
 });

@@ -3,9 +3,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { parse as parseToml } from 'smol-toml';
 import { parse as parseYaml } from 'yaml';
 import { specDocument } from '../src/api/spec.ts';
+import { loadConfig } from '../src/config/load.ts';
 import { startTestRelay, http } from './helpers.ts';
 
 const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: Record<string, string> };
@@ -41,6 +43,33 @@ test('docker-compose.yml builds that Dockerfile; the systemd unit runs the built
   assert.ok(built(exec[1]), exec[1]);
   assert.ok(existsSync(exec[2]), exec[2]);
   assert.match(unit, /^ExecReload=\/bin\/kill -HUP \$MAINPID$/m);
+});
+
+test('docker-compose.cluster.yml: three nodes of that image, each with its own id, ports and volume, on the compose file\'s Redis', () => {
+  const compose = parseYaml(readFileSync('deploy/docker-compose.cluster.yml', 'utf8'), { merge: true }) as {
+    services: Record<string, { build?: { dockerfile: string }; command?: string[]; ports?: string[]; volumes?: string[]; depends_on?: object }>;
+  };
+  const dockerfile = readFileSync('deploy/Dockerfile', 'utf8');
+  const nodes = Object.entries(compose.services).filter(([name]) => name.startsWith('relaymq-'));
+  assert.equal(nodes.length, 3);
+  const ids = new Set<number>();
+  for (const [name, svc] of nodes) {
+    assert.equal(svc.build?.dockerfile, 'deploy/Dockerfile', name);
+    assert.ok(svc.depends_on && 'redis' in svc.depends_on, `${name} waits for Redis`);
+    const file = svc.command![svc.command!.indexOf('--config') + 1];
+    assert.ok(dockerfile.includes(`COPY ${file.replace(/\/[^/]+$/, '')} `), `${file} is in the image`);
+    const cfg = loadConfig(file);
+    assert.equal(cfg.broker.cluster.type, 'redis');
+    assert.ok(compose.services[new URL(cfg.broker.cluster.redis_url).hostname], `${name}: its Redis is a service of the file`);
+    assert.equal(cfg.broker.persistence.data_dir, '/data');
+    assert.ok(existsSync(resolve(dirname(file), cfg.broker.plugins.dir, 'rmqtt-http-api.toml')), `${name}: the plugin folder resolves`);
+    ids.add(cfg.broker.node.id);
+  }
+  assert.equal(ids.size, 3, 'every node has its own id');
+  for (const key of ['ports', 'volumes'] as const) {
+    const all = nodes.flatMap(([, svc]) => svc[key]!.map((x) => x.split(':')[0]));
+    assert.equal(new Set(all).size, all.length, `no two nodes share ${key}`);
+  }
 });
 
 test('Grafana dashboard: every query reads a series a relaymq scrape has', { timeout: 60_000 }, async () => {

@@ -2,7 +2,7 @@
 // loopback port, with its data in a temporary folder and the append-only file on, so that a
 // restart keeps the cluster's state as an operator's Redis would.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './process.ts';
@@ -15,6 +15,8 @@ export interface RedisServer {
   stop(): Promise<void>;
   /** Starts it again on the same port and data. */
   start(): Promise<void>;
+  /** Stops it, deletes its data and starts it again: a Redis that lost everything. */
+  restartEmpty(): Promise<void>;
 }
 
 export async function startRedis(): Promise<RedisServer> {
@@ -35,6 +37,7 @@ export async function startRedis(): Promise<RedisServer> {
       await waitFor(() => exited || /Ready to accept connections/.test(out), 10_000, 'redis-server start');
       if (exited) throw new Error(`redis-server did not start:\n${out}`);
     },
+    restartEmpty: undefined as unknown as () => Promise<void>,
     async stop() {
       const c = child;
       if (!c || c.exitCode !== null) return;
@@ -42,6 +45,12 @@ export async function startRedis(): Promise<RedisServer> {
       c.kill('SIGTERM');
       await gone;
     },
+  };
+  server.restartEmpty = async () => {
+    await server.stop();
+    rmSync(dir, { recursive: true, force: true });
+    mkdirSync(dir);
+    await server.start();
   };
   await server.start();
   return server;

@@ -19,6 +19,8 @@ const aliveKey = (id: number) => `relaymq:alive:${id}`;
 /** Set by the survivor that took over a dead node's run (see redis-cluster.ts). */
 export const reapedKey = (incarnation: string) => `relaymq:reaped:${incarnation}`;
 
+const DELETE_IF_OURS = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0";
+
 export interface NodeRecord {
   id: number;
   name: string;
@@ -83,9 +85,11 @@ export class NodeRegistry {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    if (!this.timer) return; // never registered (refused at start): the id is another node's
     clearInterval(this.timer);
-    // Leaving on purpose: the others need not wait for the heartbeat to expire.
-    await this.redis.del(aliveKey(this.self.id)).catch(() => {});
+    // Leaving on purpose: the others need not wait for the heartbeat to expire (if the key is
+    // still this run's).
+    await this.redis.eval(DELETE_IF_OURS, 1, aliveKey(this.self.id), this.self.incarnation).catch(() => {});
   }
 
   private async tick(): Promise<void> {

@@ -83,6 +83,7 @@ export class RedisClusterLink {
     const backend = new RedisBackend(redis, log);
     const mqtt = new MqttStore(backend);
     const sessions = new BackendSessionStore(backend, (err) => logger.error({ err }, 'session store write failed'));
+    await log.attach();
     const snapshotAt = await log.head();
     let damaged = 0;
     const records: SessionRecord[] = [];

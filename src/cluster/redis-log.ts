@@ -8,6 +8,7 @@
 //
 // Writes are idempotent (whole values put or deleted), so a snapshot read while others write
 // converges once the log is replayed from a point before the read began.
+import { randomUUID } from 'node:crypto';
 import { Redis, type RedisOptions } from 'ioredis';
 import type { WriteOp } from '../persistence/backend.ts';
 
@@ -16,6 +17,8 @@ export const KEYS = {
   log: 'relaymq:log',
   /** Block numbers for queue entries (see `sequence`). */
   seq: 'relaymq:seq',
+  /** Made once when the cluster's state is first written: a Redis that lost its data lacks it. */
+  epoch: 'relaymq:epoch',
 };
 
 /** Entries the log keeps; a node that falls further behind than this must restart (it resyncs). */
@@ -90,6 +93,7 @@ export class RedisLog {
   private closed = false;
   private waiters: { id: string; resolve: () => void }[] = [];
   private lagCheck?: NodeJS.Timeout;
+  private epoch?: string;
 
   /**
    * `origin` names this node's incarnation: entries it wrote itself are skipped (they are applied
@@ -104,6 +108,12 @@ export class RedisLog {
     // Blocking reads get a connection of their own; it may queue while reconnecting.
     this.reader = redis.duplicate({ enableOfflineQueue: true, maxRetriesPerRequest: null });
     this.reader.on('error', () => {}); // reported by the main connection's listener
+  }
+
+  /** The cluster's state this node reads from now on (made by the first node ever to start). */
+  async attach(): Promise<void> {
+    await this.redis.set(KEYS.epoch, randomUUID(), 'NX');
+    this.epoch = (await this.redis.get(KEYS.epoch)) ?? undefined;
   }
 
   /** Applies store changes to the shared state and appends them to the log. */
@@ -217,6 +227,9 @@ export class RedisLog {
 
   private checkPlace(): void {
     if (!this.following || this.closed) return;
+    this.redis.get(KEYS.epoch).then((epoch) => {
+      if (epoch !== this.epoch) this.onFatal(new ClusterStateLost('Redis no longer has the cluster\'s state (it restarted without its data)'));
+    }, () => {});
     this.redis.xinfo('STREAM', KEYS.log).then((raw) => {
       const info = new Map<string, unknown>();
       const flat = raw as unknown[];
