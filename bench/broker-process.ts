@@ -24,7 +24,9 @@ if (kind === 'aedes') {
       persistence: { type: kind === 'relaymq-memory' ? 'memory' : 'level', data_dir: mkdtempSync(join(tmpdir(), 'relaymq-bench-')) },
     },
     httpApi: { http_laddr: '127.0.0.1:0' },
-  }), pino({ level: 'silent' }));
+  }), pino({ level: 'silent' }), {
+    onFatal: (err) => { process.stderr.write(`${kind}: ${err.message}\n`); process.exit(70); },
+  });
   process.stdout.write(`${relay.ports.mqtt} ${relay.ports.http}\n`);
   // A clean stop flushes the store, and writes a --cpu-prof profile.
   process.on('SIGTERM', () => { relay.close().then(() => process.exit(0)); });

@@ -3,7 +3,7 @@
 // Mosquitto when installed, in the same run; results print as one markdown table of ratios
 // against bare Aedes (`--write` also saves it to docs/benchmarks.md with machine and versions).
 //   npm run bench                                  # everything, 5 s per scenario, 10k sessions
-//   npm run bench -- mqtt --seconds 10             # some groups: mqtt, api, http, startup, persistence, prometheus
+//   npm run bench -- mqtt --seconds 10             # some groups: mqtt, api, http, startup, persistence, prometheus, cluster
 //   npm run bench -- api --sessions 100000         # the API at the issue's scale
 // Progress goes to stderr; every loop is bounded in time and count.
 import { parseArgs } from 'node:util';
@@ -16,6 +16,7 @@ import { apiAtScale, API_PATHS } from './api-scale.ts';
 import { benchHttp } from './http.ts';
 import { benchPrometheus } from './prometheus.ts';
 import { benchStartup } from './startup.ts';
+import { benchCluster } from './cluster.ts';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -118,6 +119,15 @@ if (groups.includes('persistence')) {
     `| LevelDB (default) | ${ratio(r.get('relaymq')!.rate, memory)} | ${fmt(r.get('relaymq')!.cpuUsPerMsg)} |`].join('\n'));
 }
 if (groups.includes('prometheus')) await benchPrometheus();
+if (groups.includes('cluster')) {
+  const r = await benchCluster(seconds, log);
+  sections.push(['## Cluster on Redis: one node alone against the same node in a three-node cluster', '',
+    '| measure | relaymq alone | node 1 of 3 (Redis) |', '|---|---:|---:|',
+    `| QoS 0 fan-in, 4 pub → 1 sub on node 1, msg/s | ${fmt(r.fanIn[0].alone)} | ${ratio(r.fanIn[0].cluster, r.fanIn[0].alone)} |`,
+    `| QoS 1 fan-in, 4 pub → 1 sub on node 1, msg/s | ${fmt(r.fanIn[1].alone)} | ${ratio(r.fanIn[1].cluster, r.fanIn[1].alone)} |`,
+    `| QoS 1 latency at 1000 msg/s, p50 ms (cluster: publisher on node 1, subscriber on node 2) | ${fmt(r.latency.alone.p50)} | ${ratio(r.latency.crossNode.p50, r.latency.alone.p50)} |`,
+    `| QoS 1 latency at 1000 msg/s, p99 ms (same) | ${fmt(r.latency.alone.p99)} | ${ratio(r.latency.crossNode.p99, r.latency.alone.p99)} |`].join('\n'));
+}
 
 const versions = () => {
   const mosq = mosquittoInstalled ? String(spawnSync('mosquitto', ['-h']).stdout).split('\n')[0] : 'not installed';

@@ -75,6 +75,8 @@ export function redisOptions(extra: RedisOptions = {}): RedisOptions {
     maxRetriesPerRequest: 1,
     connectTimeout: 5000,
     retryStrategy: (times) => Math.min(times * 200, 2000),
+    // Commands issued in one turn of the event loop go to Redis in one write.
+    enableAutoPipelining: true,
     ...extra,
   };
 }
