@@ -149,6 +149,28 @@ describe('cluster on Redis: three processes', { timeout: 240_000 }, () => {
     await again.endAsync();
   });
 
+  test('the node a session left neither expires it nor publishes its delayed will once it resumed elsewhere', async () => {
+    const watch = await connect(nodes[2], { clientId: 'expiry-watch' });
+    const wills = collect(watch);
+    await watch.subscribeAsync('expiry/will', { qos: 1 });
+    const opts = {
+      clientId: 'short-lived', clean: false, protocolVersion: 5 as const, properties: { sessionExpiryInterval: 2 },
+      will: { topic: 'expiry/will', payload: Buffer.from('too early'), qos: 1 as const, retain: false, properties: { willDelayInterval: 1 } },
+    };
+    const first = await connect(nodes[0], opts);
+    await first.subscribeAsync('expiry/data', { qos: 1 });
+    first.stream.destroy(); // lost connection: node 1 arms the 1 s will delay and the 2 s expiry
+    await waitFor(async () => (await api(nodes[0], '/clients/short-lived')).body.data?.connected === false, 5000, 'offline on node 1');
+    const again = await connect(nodes[1], opts);
+    const got = collect(again);
+    await sleep(3000);
+    assert.deepEqual(wills.messages, [], 'no will: the session went on elsewhere');
+    const pub = await connect(nodes[2], { clientId: 'expiry-pub' });
+    await pub.publishAsync('expiry/data', 'still subscribed', { qos: 1 });
+    await waitFor(() => got.messages.length === 1, 5000, 'the session was not wiped by the node it left');
+    await again.endAsync();
+  });
+
   test('the same client id connecting to a second node takes over: the first connection gets DISCONNECT 0x8E', async () => {
     const willSeen = await connect(nodes[0], { clientId: 'takeover-watch' });
     const wills = collect(willSeen);

@@ -70,7 +70,10 @@ export interface SeamOrder {
   deliver: DeliveryStage[];
 }
 
-type AedesInternals = Aedes & { _takingOver: Set<string>; _registering: Map<string, Client> };
+type AedesInternals = Aedes & {
+  _takingOver: Set<string>; _registering: Map<string, Client>;
+  clearSessionExpiry(clientid: string): void; clearDelayedWill(clientid: string): void;
+};
 
 export class AedesSeam {
   private order: SeamOrder = { publish: [], refused: [], inbound: [], outbound: [], closed: [], deliver: [] };
@@ -175,6 +178,13 @@ export class AedesSeam {
   /** Whether Aedes is replacing this client id's connection by a newer one right now. */
   takingOver(clientid: string): boolean {
     return (this.broker as AedesInternals)._takingOver.has(clientid);
+  }
+
+  /** Stops Aedes' timers for an offline session (its expiry, its delayed will): another node holds it now. */
+  forgetSessionTimers(clientid: string): void {
+    const b = this.broker as AedesInternals;
+    b.clearSessionExpiry(clientid);
+    b.clearDelayedWill(clientid);
   }
 
   /** Whether the connection is being replaced by one on another node (patch 019): the session moves there. */

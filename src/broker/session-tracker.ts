@@ -289,6 +289,9 @@ export class SessionTracker {
 
   private release(clientid: string): void {
     this.cancelExpiry(clientid);
+    // Aedes' own timers too: the session's expiry and a delayed will are the new node's to run
+    // (a resumed session cancels its delayed will [MQTT-3.1.3-9]).
+    this.seam.forgetSessionTimers(clientid);
     const rec = this.registry.release(clientid);
     if (rec) this.dropShared(rec);
   }
