@@ -9,6 +9,7 @@ import { pino } from 'pino';
 import { Redis } from 'ioredis';
 import { sessionStoreContract } from './contracts/session-store.ts';
 import { RedisClusterLink } from '../src/cluster/redis-cluster.ts';
+import type { SharedMqttStore } from '../src/cluster/shared-mqtt-store.ts';
 import { startRedis } from './redis.ts';
 
 const abstract = createRequire(import.meta.url)('aedes-persistence/abstract.js') as (opts: object) => void;
@@ -37,7 +38,7 @@ test('in a cluster, Aedes\' will sweep is given no will, however many are stored
   const swept: unknown[] = [];
   for await (const w of link.store.mqtt.streamWill({})) swept.push(w);
   assert.deepEqual(swept, []);
-  assert.equal([...link.store.mqtt.storedWills()].length, 1);
+  assert.equal([...(link.store.mqtt as SharedMqttStore).storedWills()].length, 1);
   await close(link);
 });
 

@@ -42,28 +42,38 @@ async function clusterFormed(nodes: RelayProcess[]): Promise<void> {
   }
 }
 
-describe('cluster on Redis: three processes', { timeout: 240_000 }, () => {
+/**
+ * Starts Redis and three nodes before the suite's tests and stops them (and every client made by
+ * the returned `connect`) after. `use` gets the server and the node list (tests may add nodes to it).
+ */
+function useCluster(use: (redis: RedisServer, nodes: RelayProcess[]) => void) {
   let redis: RedisServer;
   let nodes: RelayProcess[] = [];
   const clients: MqttClient[] = [];
-  const connect = async (n: RelayProcess, opts: Parameters<typeof connectMqtt>[1] = {}) => {
-    const c = await connectMqtt(mqttUrl(n), { reconnectPeriod: 0, ...opts });
-    clients.push(c);
-    return c;
-  };
-
   before(async () => {
     redis = await startRedis();
     nodes = await Promise.all([1, 2, 3].map((id) => spawnRelay(nodeConfig(id, redis))));
     await clusterFormed(nodes);
+    use(redis, nodes);
   });
-
   after(async () => {
     for (const c of clients) c.end(true);
     for (const n of nodes) if (running(n)) n.child.kill('SIGTERM');
     await Promise.all(nodes.map((n) => n.exited));
     await redis.stop();
   });
+  return async (n: RelayProcess, opts: Parameters<typeof connectMqtt>[1] = {}) => {
+    const c = await connectMqtt(mqttUrl(n), { reconnectPeriod: 0, ...opts });
+    c.on('error', () => {}); // a client of a node a test kills
+    clients.push(c);
+    return c;
+  };
+}
+
+describe('cluster on Redis: three processes', { timeout: 240_000 }, () => {
+  let redis: RedisServer;
+  let nodes: RelayProcess[] = [];
+  const connect = useCluster((r, n) => { redis = r; nodes = n; });
 
   test('a message published on one node reaches each subscription on every node exactly once (QoS 0, 1, 2)', async () => {
     const subs = await Promise.all(nodes.map((n, i) => connect(n, { clientId: `route-sub-${i}` })));
@@ -279,26 +289,7 @@ describe('cluster on Redis: three processes', { timeout: 240_000 }, () => {
 describe('cluster on Redis: nodes dying and starting, Redis restarting', { timeout: 240_000 }, () => {
   let redis: RedisServer;
   let nodes: RelayProcess[] = [];
-  const clients: MqttClient[] = [];
-  const connect = async (n: RelayProcess, opts: Parameters<typeof connectMqtt>[1] = {}) => {
-    const c = await connectMqtt(mqttUrl(n), { reconnectPeriod: 0, ...opts });
-    c.on('error', () => {});
-    clients.push(c);
-    return c;
-  };
-
-  before(async () => {
-    redis = await startRedis();
-    nodes = await Promise.all([1, 2, 3].map((id) => spawnRelay(nodeConfig(id, redis))));
-    await clusterFormed(nodes);
-  });
-
-  after(async () => {
-    for (const c of clients) c.end(true);
-    for (const n of nodes) if (running(n)) n.child.kill('SIGTERM');
-    await Promise.all(nodes.map((n) => n.exited));
-    await redis.stop();
-  });
+  const connect = useCluster((r, n) => { redis = r; nodes = n; });
 
   test('no will is published for a connected client while a node starts', async () => {
     const watch = await connect(nodes[0], { clientId: 'false-will-watch' });

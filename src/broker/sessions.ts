@@ -107,14 +107,8 @@ export class SessionRegistry {
   }
 
   delete(clientid: string): SessionRecord | undefined {
-    const rec = this.sessions.get(clientid);
-    if (rec) {
-      this.unindex(rec);
-      this.sessions.delete(clientid);
-      this.dirty.delete(rec);
-      this.sink.delete(clientid);
-      this.onHold(clientid, false);
-    }
+    const rec = this.release(clientid);
+    if (rec) this.sink.delete(clientid);
     return rec;
   }
 

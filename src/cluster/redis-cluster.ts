@@ -16,7 +16,7 @@ import type { TaggedPacket } from '../broker/packet.ts';
 import type { Stats } from '../broker/stats.ts';
 import { MetricsCounter } from '../metrics/counter.ts';
 import { CorruptRecord, decodePacket, decodeRecord, encodePacket, parseKey, toStoredPacket, type StoredPacket } from '../persistence/codec.ts';
-import { MqttStore } from '../persistence/mqtt-store.ts';
+import { SharedMqttStore } from './shared-mqtt-store.ts';
 import { assemble, StoreError, type Store } from '../persistence/open.ts';
 import { BackendSessionStore } from '../persistence/session-store.ts';
 import type { Logger } from '../util/log.ts';
@@ -60,7 +60,7 @@ export class RedisClusterLink {
     private readonly redis: Redis,
     private readonly log: RedisLog,
     readonly store: Store,
-    private readonly mqtt: MqttStore,
+    private readonly mqtt: SharedMqttStore,
     private readonly node: NodeRecord,
     /** The log entry the snapshot was read after: following starts there. */
     private readonly snapshotAt: string,
@@ -81,9 +81,9 @@ export class RedisClusterLink {
     const record: NodeRecord = { id: node.id, name: node.name, incarnation: randomUUID(), startedAt: Date.now() };
     const log = new RedisLog(redis, record.incarnation, onFatal);
     const backend = new RedisBackend(redis, log);
-    const mqtt = new MqttStore(backend);
-    const sessions = new BackendSessionStore(backend, (err) => logger.error({ err }, 'session store write failed'));
     await log.attach();
+    const mqtt = new SharedMqttStore(backend, await log.sequenceBlock(), record.incarnation);
+    const sessions = new BackendSessionStore(backend, (err) => logger.error({ err }, 'session store write failed'));
     const snapshotAt = await log.head();
     let damaged = 0;
     const records: SessionRecord[] = [];
@@ -91,14 +91,13 @@ export class RedisClusterLink {
       try {
         // Session records are the session store's to load; the link keeps where each one is.
         if (parseKey(key)?.kind === 'session') records.push(decodeRecord(value).fields as unknown as SessionRecord);
-        else mqtt.applyRemote(key, value);
+        else mqtt.apply(key, value);
       } catch (e) {
         if (!(e instanceof CorruptRecord)) throw e;
         damaged++;
       }
     }
     if (damaged) logger.warn({ damaged }, 'shared state: records that fail their checksum were skipped');
-    mqtt.share(await log.sequenceBlock(), record.incarnation);
     logger.info({ redis: redactUrl(cfg.redis_url), node: node.id }, 'cluster state loaded from Redis');
     const link = new RedisClusterLink(redis, log, assemble('redis', backend, mqtt, sessions), mqtt, record, snapshotAt, logger, onFatal);
     for (const rec of records) link.locate(rec.clientid, rec);
@@ -160,7 +159,7 @@ export class RedisClusterLink {
         this.parts?.sessionChanged(k.clientId, rec);
         continue;
       }
-      this.mqtt.applyRemote(op.key, value);
+      this.mqtt.apply(op.key, value);
       if (k?.kind === 'retained') this.parts?.retainedChanged(k.rest, value && decodePacket(value));
     }
     if (!entry.message) return;

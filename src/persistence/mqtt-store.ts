@@ -8,27 +8,22 @@
 // Beyond Aedes' interface it enforces `max_mqueue_len` on every session's queue (the oldest
 // message never sent is dropped, as RMQTT drops the earliest QoS 1/2 message; drops are
 // reported), clears a session's whole queue or incoming state at once, and numbers queue entries
-// with a sequence that never repeats, so messages queued across restarts never collide.
+// with a sequence that never repeats, so messages queued across restarts never collide. In a
+// cluster every node holds all of it (cluster/shared-mqtt-store.ts) and counts the messages of
+// the sessions it holds. (Aedes' interface is some thirty methods; they stay together here, the
+// in-memory indexes of subscriptions and queues have files of their own.)
 import { Readable } from 'node:stream';
-import QlobberSub from 'qlobber/aedes/qlobber-sub.js';
 import qlobber from 'qlobber';
 import type { Backend, WriteOp } from './backend.ts';
 import { Keys, decodePacket, decodeRecord, encodePacket, encodeRecord, parseKey, toStoredPacket, type StoredPacket } from './codec.ts';
 import { OutgoingQueue } from './outgoing-queue.ts';
+import { SubscriptionIndex, TRIE_OPTIONS, isWildcardFirst, type StoredSubscription } from './subscription-index.ts';
 import PacketCtor from 'aedes-packet';
 
 /** aedes-packet's constructor: what Aedes' own stores keep for a queued message. */
 const Packet = PacketCtor as unknown as new (original: object) => object;
 
-const TRIE_OPTIONS = { separator: '/', wildcard_one: '+', wildcard_some: '#', match_empty_levels: true };
-
-export interface StoredSubscription {
-  qos: number;
-  rh?: number;
-  rap?: boolean;
-  nl?: boolean;
-  subscriptionIdentifier?: number;
-}
+export type { StoredSubscription };
 
 export interface QueueLimits {
   /** Messages an offline session may have queued, per `mqtt.max_mqueue_len`. */
@@ -42,15 +37,13 @@ export type DropListener = (clientId: string, packet: StoredPacket, reason: 'que
 type ClientRef = { id: string };
 type BrokerRef = { id: string; counter: number };
 
-const isWildcardFirst = (filter: string) => filter.startsWith('+') || filter.startsWith('#');
 
 export class MqttStore {
   private readonly retained = new Map<string, StoredPacket>();
-  private readonly subscriptions = new Map<string, Map<string, StoredSubscription>>();
-  private readonly trie = new QlobberSub(TRIE_OPTIONS);
+  private readonly subscriptions = new SubscriptionIndex();
   private readonly outgoing = new Map<string, OutgoingQueue>();
   private readonly incoming = new Map<string, Map<number, StoredPacket>>();
-  private readonly wills = new Map<string, StoredPacket>();
+  protected readonly wills = new Map<string, StoredPacket>();
   private seq = 0;
   private maxCounter = 0;
   /** Queued and incoming QoS 2 messages of the sessions this node holds (all of them on a single node). */
@@ -61,56 +54,42 @@ export class MqttStore {
   private limits: QueueLimits = { maxQueue: Number.MAX_SAFE_INTEGER, online: () => false };
   private dropListeners: DropListener[] = [];
   broker?: BrokerRef;
-  /** In a cluster: where queue entries get numbers no other node uses (see `share`). */
-  private nextSeq = () => ++this.seq;
-  /** In a cluster, wills of departed nodes are the cluster's to publish, not Aedes' sweep. */
-  private willsSwept = true;
-  /** In a cluster, the run of this node, kept with every will it stores (see redis-cluster.ts). */
-  private incarnation?: string;
-
   constructor(private readonly backend: Backend) {}
 
   /**
-   * Makes this store one of several sharing their state (cluster.type = "redis"): queue entries
-   * are numbered from `seqBase` (a block no other node uses) and Aedes' periodic will sweep
-   * publishes nothing, since a node not heard from yet is not a dead node. Wills are stored with
-   * `incarnation`, so that the cluster can tell whose they are.
+   * Puts a stored record into memory, or removes it (`value` undefined): at startup, and in a
+   * cluster for each change another node made. Applying a record twice leaves the same state.
+   * Throws CorruptRecord for a damaged one.
    */
-  share(seqBase: number, incarnation: string): void {
-    let n = seqBase;
-    this.nextSeq = () => ++n;
-    this.willsSwept = false;
-    this.incarnation = incarnation;
-  }
-
-  /**
-   * Applies a change another node made to the shared state (a put, or a delete when `value` is
-   * undefined). Applying the same change twice leaves the same state.
-   */
-  applyRemote(key: string, value: Buffer | undefined): void {
+  apply(key: string, value: Buffer | undefined): void {
     const k = parseKey(key);
     if (!k) return;
     switch (k.kind) {
       case 'queue': {
         const seq = Number(k.rest);
-        const q = this.outgoing.get(k.clientId);
-        const entry = q?.bySeq(seq);
         if (value === undefined) return this.removeEntry(k.clientId, seq);
         const packet = decodePacket(value);
-        if (entry) q!.replace(entry, packet);
+        const q = this.queue(k.clientId);
+        const entry = q.bySeq(seq);
+        if (entry) q.replace(entry, packet);
         else {
-          this.queue(k.clientId).add({ seq, packet });
+          q.add({ seq, packet });
           this.counted(k.clientId, 1, 0);
         }
+        this.seq = Math.max(this.seq, seq);
+        this.seen(packet);
         return;
       }
-      case 'retained':
-        if (value === undefined) this.retained.delete(k.rest);
-        else this.retained.set(k.rest, decodePacket(value));
+      case 'retained': {
+        if (value === undefined) return void this.retained.delete(k.rest);
+        const packet = decodePacket(value);
+        this.retained.set(k.rest, packet);
+        this.seen(packet);
         return;
+      }
       case 'subscription':
-        if (value === undefined) this.deleteSubscription(k.clientId, k.rest);
-        else this.setSubscription(k.clientId, k.rest, decodeRecord(value).fields as unknown as StoredSubscription);
+        if (value === undefined) this.subscriptions.delete(k.clientId, k.rest);
+        else this.subscriptions.set(k.clientId, k.rest, decodeRecord(value).fields as unknown as StoredSubscription);
         return;
       case 'incoming':
         if (value === undefined) this.deleteIncoming(k.clientId, Number(k.rest));
@@ -146,45 +125,7 @@ export class MqttStore {
     this.incomingTotal += incoming;
   }
 
-  /** Every stored will (no copies: do not modify). */
-  storedWills(): IterableIterator<StoredPacket> {
-    return this.wills.values();
-  }
 
-  /** Puts back one stored record (at startup). Throws CorruptRecord for a damaged one. */
-  loadRecord(key: string, value: Buffer): void {
-    const k = parseKey(key);
-    if (!k) return;
-    switch (k.kind) {
-      case 'queue': {
-        const seq = Number(k.rest);
-        const packet = decodePacket(value);
-        this.queue(k.clientId).add({ seq, packet });
-        this.counted(k.clientId, 1, 0);
-        this.seq = Math.max(this.seq, seq);
-        this.seen(packet);
-        break;
-      }
-      case 'retained': {
-        const packet = decodePacket(value);
-        this.retained.set(packet.topic, packet);
-        this.seen(packet);
-        break;
-      }
-      case 'subscription':
-        this.setSubscription(k.clientId, k.rest, decodeRecord(value).fields as unknown as StoredSubscription);
-        break;
-      case 'incoming': {
-        const packet = decodePacket(value);
-        this.setIncoming(k.clientId, packet.messageId!, packet);
-        break;
-      }
-      case 'will':
-        this.wills.set(k.clientId, decodePacket(value));
-        break;
-      default:
-    }
-  }
 
   /** Sets the queue limits and applies them to what was loaded. */
   configure(limits: QueueLimits): void {
@@ -246,57 +187,37 @@ export class MqttStore {
     const records = subs.map((s) => ({ topic: s.topic, sub: subscriptionRecord(s) }));
     return this.commit(
       () => records.map(({ topic, sub }) => ({ type: 'put', key: Keys.subscription(client.id, topic), value: encodeRecord(sub) })),
-      () => { for (const { topic, sub } of records) this.setSubscription(client.id, topic, sub); },
+      () => { for (const { topic, sub } of records) this.subscriptions.set(client.id, topic, sub); },
     );
   }
 
   async removeSubscriptions(client: ClientRef, topics: string[]): Promise<void> {
     return this.commit(
       () => topics.map((t) => ({ type: 'del', key: Keys.subscription(client.id, t) })),
-      () => { for (const t of topics) this.deleteSubscription(client.id, t); },
+      () => { for (const t of topics) this.subscriptions.delete(client.id, t); },
     );
   }
 
   async subscriptionsByClient(client: ClientRef): Promise<({ topic: string } & StoredSubscription)[]> {
-    return [...(this.subscriptions.get(client.id) ?? [])].map(([topic, s]) => ({ topic, ...s }));
+    return [...(this.subscriptions.of(client.id) ?? [])].map(([topic, s]) => ({ topic, ...s }));
   }
 
   async countOffline(): Promise<{ subsCount: number; clientsCount: number }> {
-    return { subsCount: this.trie.subscriptionsCount, clientsCount: this.subscriptions.size };
+    return this.subscriptions.counts();
   }
 
-  /** QoS 1/2 subscriptions matching a topic (for queueing); none with a leading wildcard for '$' topics. */
+  /** QoS 1/2 subscriptions matching a topic (for queueing). */
   async subscriptionsByTopic(topic: string): Promise<{ clientId: string; topic: string; qos: number }[]> {
-    const subs = this.trie.match(topic) as { clientId: string; topic: string; qos: number }[];
-    return topic.startsWith('$') ? subs.filter((s) => !isWildcardFirst(s.topic)) : subs;
+    return this.subscriptions.matching(topic);
   }
 
   async cleanSubscriptions(client: ClientRef): Promise<void> {
-    const topics = [...(this.subscriptions.get(client.id)?.keys() ?? [])];
+    const topics = [...(this.subscriptions.of(client.id)?.keys() ?? [])];
     if (topics.length) await this.removeSubscriptions(client, topics);
   }
 
   getClientList(topic: string): Readable {
-    const ids = [...this.subscriptions].filter(([, subs]) => subs.has(topic)).map(([id]) => id);
-    return Readable.from(ids);
-  }
-
-  private setSubscription(clientId: string, topic: string, sub: StoredSubscription): void {
-    let subs = this.subscriptions.get(clientId);
-    if (!subs) this.subscriptions.set(clientId, (subs = new Map()));
-    const previous = subs.get(topic);
-    subs.set(topic, sub);
-    if (sub.qos > 0) this.trie.add(topic, { clientId, topic, qos: sub.qos, rh: sub.rh, rap: sub.rap, nl: sub.nl });
-    else if (previous && previous.qos > 0) this.trie.remove(topic, { clientId, topic });
-  }
-
-  private deleteSubscription(clientId: string, topic: string): void {
-    const subs = this.subscriptions.get(clientId);
-    const previous = subs?.get(topic);
-    if (!subs || !previous) return;
-    subs.delete(topic);
-    if (previous.qos > 0) this.trie.remove(topic, { clientId, topic });
-    if (subs.size === 0) this.subscriptions.delete(clientId);
+    return Readable.from(this.subscriptions.clientsWith(topic));
   }
 
   // ---- outgoing queues ----
@@ -468,7 +389,6 @@ export class MqttStore {
   async putWill(client: ClientRef, packet: Record<string, unknown>): Promise<void> {
     packet.brokerId = this.broker?.id;
     packet.clientId = client.id;
-    if (this.incarnation) packet.incarnation = this.incarnation;
     const stored = toStoredPacket(packet);
     return this.commit(() => [{ type: 'put', key: Keys.will(client.id), value: encodePacket(stored) }], () => { this.wills.set(client.id, stored); });
   }
@@ -486,7 +406,6 @@ export class MqttStore {
   }
 
   streamWill(brokers: Record<string, unknown> = {}): Readable {
-    if (!this.willsSwept) return Readable.from([]);
     return Readable.from([...this.wills.values()].filter((w) => !brokers[w.brokerId!]).map((w) => ({ ...w })));
   }
 
@@ -500,6 +419,11 @@ export class MqttStore {
    * Commits the writes `ops()` builds, then applies the change to memory. With an immediate
    * backend there is nothing to write: the change applies at once (and `ops` is never built).
    */
+  /** The number of a new queue entry: above every stored one. */
+  protected nextSeq(): number {
+    return ++this.seq;
+  }
+
   private commit<T>(ops: () => WriteOp[], apply: () => T): Promise<T> {
     if (this.backend.immediate) {
       try {

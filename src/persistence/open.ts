@@ -75,7 +75,7 @@ async function loadLevel(backend: LevelBackend, dir: string, log: Logger, repair
     for await (const [key, value] of backend.entries()) {
       try {
         if (parseKey(key)?.kind === 'session') BackendSessionStore.check(value);
-        else mqtt.loadRecord(key, value);
+        else mqtt.apply(key, value);
       } catch (e) {
         if (!(e instanceof CorruptRecord)) throw e;
         damaged.push(key);
