@@ -356,4 +356,37 @@ describe('Aedes patches', { timeout: 60_000 }, () => {
       await Promise.all([a.close(), b.close()]);
     }
   });
+
+  test('020: a QoS 1 message overtaken by a later QoS 0 one (it waited for the store) is still delivered', async () => {
+    let release!: () => void;
+    const b = await bareAedes({}, (st) => {
+      const enqueue = st.outgoingEnqueueCombi.bind(st);
+      st.outgoingEnqueueCombi = async (subs, packet) => {
+        if ((packet as { topic: string }).topic === 't/slow') await new Promise<void>((r) => { release = r; });
+        return enqueue(subs, packet);
+      };
+    });
+    try {
+      const sub = await rawClient(b.port, 'persistent', { clean: false });
+      await sub.subscribe('t/#', 1);
+      const pub = await rawClient(b.port, 'pub');
+      publish(pub, 't/slow', 'acknowledged', 1, 1); // numbered first, waits for the store
+      await waitFor(() => release !== undefined);
+      publish(pub, 't/fast', 'later', 0, 0); // numbered after it, delivered at once
+      await waitFor(() => sub.publishes.length === 1);
+      release();
+      await pub.next((x) => x.cmd === 'puback');
+      await waitFor(() => sub.publishes.length === 2, 2000, 'the QoS 1 message after the QoS 0 one');
+      assert.deepEqual(sub.publishes.map((p) => p.payload), ['later', 'acknowledged']);
+      // Two subscriptions matching one message still deliver it once.
+      await sub.subscribe('t/+', 1);
+      publish(pub, 't/both', 'once', 0, 0);
+      await new Promise((r) => setTimeout(r, 200));
+      assert.equal(sub.publishes.filter((p) => p.payload === 'once').length, 1);
+      sub.destroy();
+      pub.destroy();
+    } finally {
+      await b.close();
+    }
+  });
 });

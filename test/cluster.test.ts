@@ -24,7 +24,11 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** fetch, tried twice: a kept-alive socket the server has just closed fails the first try. */
 async function request(n: RelayProcess, path: string, init?: RequestInit): Promise<Response> {
   const url = `http://127.0.0.1:${n.ports.http}/api/v2${path}`;
-  return fetch(url, init).catch(() => fetch(url, init));
+  return fetch(url, init).catch(() => fetch(url, init)).catch((e: Error) => {
+    // Say why: a node that exited shows its last lines.
+    const state = running(n) ? 'running' : `exited (${n.child.exitCode ?? n.child.signalCode})`;
+    throw new Error(`${path}: ${e.message}; the node is ${state}:\n${n.output().slice(-1500)}`);
+  });
 }
 
 async function api(n: RelayProcess, path: string, init?: RequestInit): Promise<{ status: number; body: any }> {

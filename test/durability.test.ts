@@ -119,6 +119,34 @@ describe('durability', { timeout: 120_000 }, () => {
     }
   });
 
+  test('QoS 0 traffic to a persistent subscriber never costs it an acknowledged QoS 1 message', async () => {
+    const p = await spawnRelay(processConfig(newDataDir()));
+    try {
+      const sub = await connect(p, { clientId: 'mixed-sub', clean: false });
+      await sub.subscribeAsync('mix/#', { qos: 1 });
+      const got = collect(sub);
+      const [ones, zeros] = await Promise.all([connect(p, { clientId: 'mixed-q1' }), connect(p, { clientId: 'mixed-q0' })]);
+      // QoS 0 messages flow while each QoS 1 message waits for the store: later-numbered ones overtake it.
+      let stop = false;
+      const background = (async () => {
+        for (let i = 0; !stop && i < 20_000; i++) {
+          await zeros.publishAsync('mix/zero', String(i), { qos: 0 });
+          if (i % 5 === 0) await new Promise((r) => setImmediate(r));
+        }
+      })();
+      const N = 200;
+      for (let i = 0; i < N; i++) await ones.publishAsync('mix/one', `one-${i}`, { qos: 1 });
+      stop = true;
+      await background;
+      const qos1 = () => got.messages.filter((m) => m.topic === 'mix/one').map((m) => m.payload.toString());
+      await waitFor(() => qos1().length >= N, 10_000, `every acknowledged QoS 1 message (got ${qos1().length})`);
+      assert.deepEqual(new Set(qos1()), new Set(Array.from({ length: N }, (_, i) => `one-${i}`)));
+      for (const c of [sub, ones, zeros]) await c.endAsync();
+    } finally {
+      await stop(p, 'SIGTERM');
+    }
+  });
+
   test('a second process on the same data_dir fails fast with a clear message', async () => {
     const dataDir = newDataDir();
     const p = await spawnRelay(processConfig(dataDir));

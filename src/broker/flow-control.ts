@@ -1,8 +1,7 @@
 // Enforces `max_inflight` and `max_mqueue_len` for every connected client. It is a delivery stage
 // (see aedes-seam.ts): at most max_inflight QoS 1/2 messages await acknowledgement — fewer when
 // an MQTT 5 client's Receive Maximum is lower [MQTT-3.3.4-9] — and that window also paces the
-// resend of a session's stored messages after a reconnect. Messages leave in the order they came
-// (a QoS 0 message waits behind queued ones). The rest wait in a queue of at most
+// resend of a session's stored messages after a reconnect. The rest wait in a queue of at most
 // max_mqueue_len; when it is full the oldest queued message is dropped, as
 // RMQTT drops the earliest QoS 1/2 message (reported through `onDrop`, which also removes a
 // persistent session's stored copy). Offline sessions' queues are bounded by the store.
@@ -50,13 +49,8 @@ export class FlowControl {
     const flow: ClientFlow = { client, inflight: new Map(), held: [], queue: [], forwarded: new WeakSet(), send: next };
     this.flows.set(client, flow);
     return (packet, cb) => {
-      // Nothing overtakes a waiting message, QoS 0 included: Aedes drops a message numbered
-      // below one the client already got from the same broker (its duplicate check), so a
-      // QoS 0 message sent past a queued QoS 1/2 one would make it vanish.
-      if (flow.queue.length === 0 && flow.held.length === 0) {
-        if (packet.qos === 0) return flow.send(packet, cb);
-        if (flow.inflight.size < this.window(flow)) return this.send(client, flow, packet, cb);
-      }
+      if (packet.qos === 0) return flow.send(packet, cb);
+      if (flow.inflight.size < this.window(flow) && flow.held.length === 0) return this.send(client, flow, packet, cb);
       this.enqueue(client, flow, packet);
       setImmediate(cb);
     };
@@ -165,8 +159,7 @@ export class FlowControl {
       this.track(flow, packet.messageId!, packet);
       write(packet, done);
     }
-    // Then the queue in order; a QoS 0 message needs no room in the window.
-    while (flow.held.length === 0 && flow.queue.length > 0 && (flow.queue[0].qos === 0 || flow.inflight.size < this.window(flow))) {
+    while (flow.inflight.size < this.window(flow) && flow.queue.length > 0) {
       const next = flow.queue.shift()!;
       this.queuedTotal--;
       const expiry = (next as { messageExpiry?: number }).messageExpiry;
@@ -174,8 +167,7 @@ export class FlowControl {
         this.onDrop(client, next, 'expired');
         continue;
       }
-      if (next.qos === 0) flow.send(next, noop);
-      else this.send(client, flow, next, noop);
+      this.send(client, flow, next, noop);
     }
   }
 

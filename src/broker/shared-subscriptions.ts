@@ -94,7 +94,7 @@ export class SharedSubscriptions {
       // The departed member must not get it again when it comes back.
       const which = p.messageId !== undefined ? { messageId: p.messageId } : { brokerId: p.brokerId, brokerCounter: p.brokerCounter };
       if (p.messageId !== undefined || p.brokerId) this.broker.persistence.outgoingClearMessageId({ id: from }, which).catch(() => {});
-      this.deliverTo(g, member, renumbered(p), () => {});
+      this.deliverTo(g, member, p, () => {});
     }
   }
 
@@ -111,7 +111,7 @@ export class SharedSubscriptions {
     if (packet.qos > 0 && this.registry.get(clientid)?.persistent) return;
     const g = this.groups.get(key);
     const other = g && this.pickConnected(g, clientid);
-    if (g && other) this.deliverTo(g, other, renumbered(packet), () => {});
+    if (g && other) this.deliverTo(g, other, packet, () => {});
   }
 
   private group(name: string, filter: string): Group {
@@ -224,11 +224,3 @@ export class SharedSubscriptions {
 
 const groupKey = (name: string, filter: string) => `${name}\u0000${filter}`;
 
-/**
- * The message numbered anew by this broker: Aedes drops a packet whose counter is not above the
- * last one the receiving client saw from its broker, and a handed-on message is older than what
- * the member already got (in a cluster, from another broker's numbering too).
- */
-function renumbered(p: TaggedPacket): TaggedPacket {
-  return { ...p, brokerId: undefined, brokerCounter: 0 } as unknown as TaggedPacket;
-}
