@@ -42,6 +42,24 @@ test('in a cluster, Aedes\' will sweep is given no will, however many are stored
   await close(link);
 });
 
+test('a password in redis_url is used, and never shown: a wrong one stops startup with one line', async () => {
+  const locked = await startRedis(['--requirepass', 's3cret']);
+  try {
+    const url = (password: string) => `redis://:${password}@127.0.0.1:${locked.port}`;
+    const link = await RedisClusterLink.open({ redis_url: url('s3cret') }, { id: 1, name: '1@stores' }, quiet, (err) => { throw err; });
+    await link.store.close();
+    await link.close();
+    await assert.rejects(RedisClusterLink.open({ redis_url: url('wrong') }, { id: 1, name: '1@stores' }, quiet, () => {}), (e: Error) => {
+      assert.match(e.message, /^cannot reach Redis at redis:\/\/:\*\*\*@127\.0\.0\.1:\d+: /);
+      assert.doesNotMatch(e.message, /wrong/);
+      assert.doesNotMatch(e.message, /\n/);
+      return true;
+    });
+  } finally {
+    await locked.stop();
+  }
+});
+
 after(async () => {
   for (const link of links) await close(link);
   admin.disconnect();

@@ -6,7 +6,7 @@ import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { MqttClient } from 'mqtt';
 import { connectMqtt, collect, waitFor } from './helpers.ts';
-import { newDataDir, processConfig, spawnRelay, type RelayProcess } from './process.ts';
+import { freePort, newDataDir, processConfig, spawnRelay, type RelayProcess } from './process.ts';
 import { startRedis, type RedisServer } from './redis.ts';
 import { rawClient } from './raw-mqtt.ts';
 
@@ -73,6 +73,19 @@ function useCluster(use: (redis: RedisServer, nodes: RelayProcess[]) => void) {
     return c;
   };
 }
+
+test('a node whose Redis cannot be reached does not start, saying so in one line', async () => {
+  const port = await freePort();
+  const started = Date.now();
+  await assert.rejects(spawnRelay(processConfig(newDataDir(), `[cluster]\ntype = "redis"\nredis_url = "redis://:pw@127.0.0.1:${port}"\n`)),
+    (e: Error) => {
+      const lines = e.message.split('\n').filter((l) => l.startsWith('relaymq:'));
+      assert.deepEqual(lines.length, 1, e.message);
+      assert.match(lines[0], new RegExp(`^relaymq: cannot reach Redis at redis://:\\*\\*\\*@127\\.0\\.0\\.1:${port}: `));
+      return true;
+    });
+  assert.ok(Date.now() - started < 15_000);
+});
 
 describe('cluster on Redis: three processes', { timeout: 240_000 }, () => {
   let redis: RedisServer;

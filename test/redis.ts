@@ -19,7 +19,8 @@ export interface RedisServer {
   restartEmpty(): Promise<void>;
 }
 
-export async function startRedis(): Promise<RedisServer> {
+/** `args`: more redis-server options (e.g. `--requirepass`). */
+export async function startRedis(args: string[] = []): Promise<RedisServer> {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'relaymq-redis-'));
   let child: ChildProcess | undefined;
@@ -28,7 +29,7 @@ export async function startRedis(): Promise<RedisServer> {
     port,
     async start() {
       let out = '';
-      const c = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'yes', '--protected-mode', 'no'], { stdio: ['ignore', 'pipe', 'pipe'] });
+      const c = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'yes', '--protected-mode', 'no', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
       child = c;
       c.stdout!.on('data', (d) => { out += d; });
       c.stderr!.on('data', (d) => { out += d; });
