@@ -104,7 +104,7 @@ export async function startRelayMQ(config: Config, log: Logger = createLogger(co
   });
   const observer = new MessageObserver(broker, hooks, registry.routes, flow, store.mqtt);
   const shared = new SharedSubscriptions(broker, registry, mqtt.shared_subscription_strategy,
-    (packet) => hooks.emit('message.dropped', { message: observer.info(packet), reason: 'no shared subscriber' }));
+    (packet) => hooks.emit('message.dropped', { message: observer.info(packet), reason: 'no shared subscriber' }), flow);
   const handshakes = new Handshakes();
   const tracker = new SessionTracker(seam, store.mqtt, hooks, registry, flow, shared, {
     v3SessionExpiry: parseDurationSeconds(mqtt.session_expiry_interval), nodeId: nodeCfg.id,
@@ -161,9 +161,10 @@ export async function startRelayMQ(config: Config, log: Logger = createLogger(co
       refused: [observer.refused],
       // Enhanced authentication holds a CONNECT until its exchange is done; the inbound rules
       // refuse what breaks the CONNACK's promises before anything else sees it; the observer
-      // reports a PUBACK's message before flow control releases it; subscribe rules turn shared
-      // filters into their internal form before Aedes sees a SUBSCRIBE.
-      inbound: [enhancedAuth.inbound, inboundRules.inbound, observer.inbound, subscribeRules.inbound, tracker.inbound, flow.inbound],
+      // reports a PUBACK's message before flow control releases it (and shared subscriptions
+      // drop a stored copy it acknowledges); subscribe rules turn shared filters into their
+      // internal form before Aedes sees a SUBSCRIBE.
+      inbound: [enhancedAuth.inbound, inboundRules.inbound, observer.inbound, subscribeRules.inbound, tracker.inbound, shared.inbound, flow.inbound],
       outbound: [inboundRules.outbound, outboundRules.stage],
       stored: flow.stored,
       closed: [tracker.closed],

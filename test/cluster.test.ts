@@ -5,6 +5,7 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { MqttClient } from 'mqtt';
+import { Redis } from 'ioredis';
 import { connectMqtt, collect, waitFor } from './helpers.ts';
 import { freePort, newDataDir, processConfig, spawnRelay, type RelayProcess } from './process.ts';
 import { startRedis, type RedisServer } from './redis.ts';
@@ -243,6 +244,13 @@ describe('cluster on Redis: three processes', { timeout: 240_000 }, () => {
     assert.equal(delivered.length, N, 'handed on once');
     assert.deepEqual(new Set(delivered), new Set(Array.from({ length: N }, (_, i) => String(i))));
     assert.ok(unacked.every((p) => delivered.includes(p)));
+    // Copies stored for members on other nodes (until acknowledged) are all gone: nothing leaks.
+    const shared = new Redis(redis.url);
+    try {
+      await waitFor(async () => (await shared.hkeys('relaymq:state')).filter((k) => /^q\/share-/.test(k)).length === 0, 5000, 'no stored copy left');
+    } finally {
+      shared.disconnect();
+    }
   });
 
   test('per-node endpoints reach that node; sums count shared state once', async () => {
@@ -342,10 +350,12 @@ describe('cluster on Redis: nodes dying and starting, Redis restarting', { timeo
     const work = collect(worker);
     const stuck = await rawClient(victim.ports.mqtt, 'dead-share-stuck', { clean: false });
     await stuck.subscribe('$share/dq/jobs/#', 1);
+    const stuckClean = await rawClient(victim.ports.mqtt, 'dead-share-clean');
+    await stuckClean.subscribe('$share/dq/jobs/#', 1);
     await sleep(300);
-    for (let i = 0; i < 6; i++) await pub.publishAsync(`jobs/${i}`, `job${i}`, { qos: 1 });
-    await waitFor(() => work.messages.length + stuck.publishes.length >= 6, 5000, 'jobs shared out');
-    assert.ok(stuck.publishes.length > 0, 'the member on the doomed node got some');
+    for (let i = 0; i < 9; i++) await pub.publishAsync(`jobs/${i}`, `job${i}`, { qos: 1 });
+    await waitFor(() => work.messages.length + stuck.publishes.length + stuckClean.publishes.length >= 9, 5000, 'jobs shared out');
+    assert.ok(stuck.publishes.length > 0 && stuckClean.publishes.length > 0, 'both members on the doomed node got some');
 
     const killedAt = Date.now();
     victim.child.kill('SIGKILL');
@@ -374,10 +384,11 @@ describe('cluster on Redis: nodes dying and starting, Redis restarting', { timeo
     await waitFor(() => queued.messages.length >= 3, 5000, 'queued messages after the node died');
     assert.deepEqual(queued.messages.map((m: any) => m.payload.toString()).sort(), ['0', '1', '2']);
 
-    // What the dead node's shared member never acknowledged went to the member still there, once.
-    await waitFor(() => work.messages.length >= 6, 5000, 'the dead member\'s jobs handed on');
+    // What the dead node's shared members (persistent or not) never acknowledged went to the
+    // member still there, once.
+    await waitFor(() => work.messages.length >= 9, 5000, 'the dead members\' jobs handed on');
     await sleep(300);
-    assert.deepEqual(work.messages.map((m: any) => m.payload.toString()).sort(), ['job0', 'job1', 'job2', 'job3', 'job4', 'job5']);
+    assert.deepEqual(work.messages.map((m: any) => m.payload.toString()).sort(), Array.from({ length: 9 }, (_, i) => `job${i}`));
   });
 
   test('a node whose id another running node uses refuses to start, saying so', async () => {

@@ -11,7 +11,9 @@
 // whole cluster; a member on another node gets it through that node. Every other node ignores
 // the message for the group, so each group gets it once.
 import type { Aedes, AedesPublishPacket, Client } from 'aedes';
-import { PACKET_TAG, copyPacket, type TaggedPacket } from './packet.ts';
+import { PACKET_TAG, copyPacket, endsExchange, type TaggedPacket } from './packet.ts';
+import type { InboundObserver } from './aedes-seam.ts';
+import type { FlowControl } from './flow-control.ts';
 import type { Qos, SessionRegistry, SharedMembership as MemberOptions } from './sessions.ts';
 import { parseShared } from './topics.ts';
 
@@ -55,6 +57,7 @@ export class SharedSubscriptions {
     private readonly registry: SessionRegistry,
     private readonly strategy: ShareStrategy,
     private readonly onNoMember: (packet: AedesPublishPacket) => void,
+    private readonly flow: Pick<FlowControl, 'find'>,
   ) {}
 
   /** In a cluster: the members other nodes hold, and how to reach them. */
@@ -92,11 +95,21 @@ export class SharedSubscriptions {
       const member = g && this.pickConnected(g, from);
       if (!g || !member) continue;
       // The departed member must not get it again when it comes back.
-      const which = p.messageId !== undefined ? { messageId: p.messageId } : { brokerId: p.brokerId, brokerCounter: p.brokerCounter };
-      if (p.messageId !== undefined || p.brokerId) this.broker.persistence.outgoingClearMessageId({ id: from }, which).catch(() => {});
+      this.forgetStored(from, p);
       this.deliverTo(g, member, p, () => {});
     }
   }
+
+  /**
+   * Client packets before flow control releases what they acknowledge: a member of a clean
+   * session acknowledging a copy another node chose it for has that copy's stored copy removed
+   * (a persistent session's is removed by Aedes, as any other).
+   */
+  readonly inbound: InboundObserver = (client, packet) => {
+    if (!client.clean || !endsExchange(packet)) return;
+    const p = this.flow.find(client, packet.messageId!);
+    if (p?.[PACKET_TAG]?.fromOtherNode && p[PACKET_TAG].shared) this.forgetStored(client.id, p);
+  };
 
   /**
    * A member's copy another node chose this node's client for. If the client left meanwhile, a
@@ -112,6 +125,12 @@ export class SharedSubscriptions {
     const g = this.groups.get(key);
     const other = g && this.pickConnected(g, clientid);
     if (g && other) this.deliverTo(g, other, packet, () => {});
+  }
+
+  /** Removes a member's stored copy of a message (found by its origin, or by packet identifier). */
+  private forgetStored(clientid: string, p: TaggedPacket): void {
+    const which = p.brokerId ? { brokerId: p.brokerId, brokerCounter: p.brokerCounter } : { messageId: p.messageId };
+    if (p.brokerId || p.messageId !== undefined) this.broker.persistence.outgoingClearMessageId({ id: clientid }, which).catch(() => {});
   }
 
   private group(name: string, filter: string): Group {
@@ -182,14 +201,15 @@ export class SharedSubscriptions {
     const copy = this.forMember(g, member.id, packet);
     const client = member.client;
     if (client && (copy.qos === 0 || client.clean)) return client.deliverQoS(copy, () => cb());
-    const persistent = client ? !client.clean : this.peers?.whereIs(member.id)?.persistent === true;
     const send = () => {
       if (client) client.deliverQoS(copy, () => cb());
       else this.peers!.send(member.id, g.key, copy).then(() => cb(), () => cb());
     };
-    if (copy.qos === 0 || !persistent) return send();
+    if (copy.qos === 0) return send();
     // Aedes stores every QoS 1/2 message of a persistent session before sending it (and
-    // fails the client if it cannot find it); its own enqueue never sees shared members.
+    // fails the client if it cannot find it); its own enqueue never sees shared members. A
+    // member on another node has its copy stored until it acknowledges it, persistent or not:
+    // if that node dies, the survivors hand it on (see inbound and handOnStored).
     this.broker.persistence.outgoingEnqueueCombi([{ clientId: member.id, topic: copy.topic, qos: copy.qos }], copy).then(send, () => cb());
   }
 

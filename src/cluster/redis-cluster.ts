@@ -198,9 +198,10 @@ export class RedisClusterLink {
       await this.publishOrphanWills((w) => w.incarnation === dead.incarnation || (w.brokerId === dead.name && !this.registry!.isLiveIncarnation(String(w.incarnation))));
       for (const rec of await this.store.sessions.load()) {
         if (rec.node_id !== dead.id) continue;
+        // What its shared groups gave it goes to the members still there (before taking a
+        // clean session over ends it).
+        if (Object.keys(rec.shared ?? {}).length) await this.parts!.shared.handOnStored(rec.clientid);
         await this.parts!.adopt(rec);
-        // Its shared groups' messages go to the members still there.
-        if (rec.persistent && Object.keys(rec.shared ?? {}).length) await this.parts!.shared.handOnStored(rec.clientid);
       }
     } catch (err) {
       this.logger.error({ err, node: dead.id }, 'taking over a dead node failed');
