@@ -25,7 +25,7 @@ import { EnhancedAuth } from './broker/enhanced-auth.ts';
 import { StatsCollector } from './broker/stats.ts';
 import { socketOf } from './broker/client-info.ts';
 import { fromInternal, parseShared } from './broker/topics.ts';
-import type { TaggedPacket } from './broker/packet.ts';
+import { PACKET_TAG, type TaggedPacket } from './broker/packet.ts';
 import { MetricsCounter } from './metrics/counter.ts';
 import { openStore, type Store } from './persistence/open.ts';
 import { RedisClusterLink } from './cluster/redis-cluster.ts';
@@ -136,7 +136,8 @@ export async function startRelayMQ(config: Config, log: Logger = createLogger(co
   ctx.cluster = new LocalCluster(node);
   // In a cluster, a will of a client whose node is gone, published by this node.
   const publishWill = async (will: StoredPacket) => {
-    await new Promise<void>((resolve) => broker.publish(willAsPublish(will) as unknown as AedesPublishPacket, () => resolve()));
+    const packet = { ...willAsPublish(will), [PACKET_TAG]: { source: 'lastwill' } } as unknown as AedesPublishPacket;
+    await new Promise<void>((resolve) => broker.publish(packet, () => resolve()));
     const id = { id: will.clientId ?? '' };
     if ((await store.mqtt.getWill(id))?.incarnation === will.incarnation) await store.mqtt.delWill(id);
   };

@@ -368,6 +368,7 @@ describe('cluster on Redis: nodes dying and starting, Redis restarting', { timeo
     for (const g of got) await waitFor(() => g.messages.length >= 1, DEAD_NODE_BOUND_MS, 'the will of a client of the dead node');
     await sleep(3000);
     assert.deepEqual(got.map((g) => g.messages.map((m: any) => m.payload.toString())), [['node died'], ['node died']], 'the will is published exactly once');
+    assert.equal((await api(nodes[0], '/metrics/sum')).body.data['messages.publish.lastwill'], 1, 'counted once, as a will');
 
     // The API answers (the dead node listed as not running), never a 500.
     for (const path of ['/brokers', '/nodes', '/stats', '/stats/sum', '/metrics', '/clients', '/subscriptions', '/routes', '/plugins']) {

@@ -120,9 +120,11 @@ export class MessageObserver {
     // The counter Aedes would give the packet, given now so that deliveries can be traced back.
     packet.brokerId = this.broker.id;
     packet.brokerCounter = ++(this.broker as unknown as { counter: number }).counter;
-    const source: MessageSource = packet.topic.startsWith('$SYS/') ? 'system'
-      // Aedes publishes a will on behalf of its client once that connection is closed.
-      : client ? (client.closed ? 'lastwill' : 'custom') : 'admin';
+    // Aedes publishes a will on behalf of its client once that connection is closed; the
+    // cluster tags the wills of a dead node's clients it publishes.
+    const tagged = (packet as TaggedPacket)[PACKET_TAG]?.source;
+    const source: MessageSource = tagged ?? (packet.topic.startsWith('$SYS/') ? 'system'
+      : client ? (client.closed ? 'lastwill' : 'custom') : 'admin');
     if (source !== 'custom') {
       this.sources.set(packet.brokerCounter, source);
       if (this.sources.size > MAX_REMEMBERED) this.sources.delete(this.sources.keys().next().value!);

@@ -104,10 +104,6 @@ export class RedisClusterLink {
     return link;
   }
 
-  get incarnation(): string {
-    return this.node.incarnation;
-  }
-
   /** Sessions this node holds, among the stored ones (the others belong to other nodes). */
   own(records: SessionRecord[]): SessionRecord[] {
     return records.filter((r) => r.node_id === this.node.id);
