@@ -194,6 +194,9 @@ export async function startRelayMQ(config: Config, log: Logger = createLogger(co
     store.onHealthChange((h) => { if (h.healthy) for (const rec of registry.values()) store.sessions.save(rec); });
     // Registered before the listeners open: no client of this node exists before the others see it alive.
     if (link) {
+      // A subscription sees every retained message stored anywhere before it (first in the
+      // chain: a hook that allows ends it).
+      hooks.add('authorizeSubscribe', () => link.barrier().then(() => 'ignore' as const), 0);
       ctx.cluster = await link.join({
         self: node, sessionChanged: tracker.remoteChange.bind(tracker), adopt: (rec) => tracker.adopt(rec), publishWill,
         retainedChanged: (topic, packet) => observer.retainedChanged(topic, packet), shared,

@@ -113,23 +113,22 @@ describe('cluster on Redis: three processes', { timeout: 240_000 }, () => {
     }
   });
 
-  test('retained messages are cluster-wide, and so is their removal', async () => {
+  test('retained messages are cluster-wide, and so is their removal, at once', async () => {
     const pub = await connect(nodes[0], { clientId: 'retain-pub' });
-    await pub.publishAsync('retained/a', 'kept', { qos: 1, retain: true });
-    // The other nodes apply the change from the cluster log within milliseconds; a subscription
-    // made before that gets the message live instead (once either way).
-    await sleep(300);
-    const late = await connect(nodes[2], { clientId: 'retain-late' });
+    // Connected before: only the SUBSCRIBE can wait for its node to catch up with the log.
+    const [late, later] = await Promise.all([connect(nodes[2], { clientId: 'retain-late' }), connect(nodes[1], { clientId: 'retain-later' })]);
     const got = collect(late);
-    await late.subscribeAsync('retained/#', { qos: 1 });
-    await waitFor(() => got.messages.length === 1, 5000, 'the retained message on another node');
-    assert.equal(got.messages[0].payload.toString(), 'kept');
-    assert.equal(got.messages[0].packet.retain, true, 'sent as a retained message');
-    await pub.publishAsync('retained/a', '', { qos: 1, retain: true });
-    await sleep(300);
-    const later = await connect(nodes[1], { clientId: 'retain-later' });
     const none = collect(later);
-    await later.subscribeAsync('retained/#', { qos: 1 });
+    for (let i = 0; i < 20; i++) {
+      await pub.publishAsync(`retained/${i}`, `kept-${i}`, { qos: 1, retain: true });
+      await late.subscribeAsync(`retained/${i}`, { qos: 1 }); // right after the PUBACK, on another node
+    }
+    await waitFor(() => got.messages.length === 20, 5000, 'every retained message on another node');
+    assert.ok(got.messages.every((m: any) => m.packet.retain === true), 'each sent as a retained message, on subscribe');
+    for (let i = 0; i < 20; i++) {
+      await pub.publishAsync(`retained/${i}`, '', { qos: 1, retain: true });
+      await later.subscribeAsync(`retained/${i}`, { qos: 1 });
+    }
     await sleep(500);
     assert.equal(none.messages.length, 0, 'a removed retained message is gone on every node');
   });
