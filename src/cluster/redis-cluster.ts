@@ -158,10 +158,10 @@ export class RedisClusterLink {
       this.mqtt.apply(op.key, value);
       if (k?.kind === 'retained') this.parts?.retainedChanged(k.rest, value && decodePacket(value));
     }
-    if (!entry.message) return;
-    if (entry.to === undefined) return this.bus.deliver(entry.message);
+    for (const { topic, message } of entry.messages) this.bus.deliver(topic, message);
     // A shared-subscription member, chosen by the node the message entered: its node delivers.
-    if (entry.node === this.node.id) this.parts?.shared.deliverChosen(entry.to, entry.group ?? '', { cmd: 'publish', ...decodePacket(entry.message) } as unknown as TaggedPacket);
+    const c = entry.chosen;
+    if (c?.node === this.node.id) this.parts?.shared.deliverChosen(c.clientid, c.group, { cmd: 'publish', ...decodePacket(c.message) } as unknown as TaggedPacket);
   }
 
   private locate(clientid: string, rec: SessionRecord | undefined): void {

@@ -23,6 +23,8 @@ export const KEYS = {
 
 /** Entries the log keeps; a node that falls further behind than this must restart (it resyncs). */
 const MAX_LOG = 1_000_000;
+/** Messages per log entry at most (see publish). */
+const MESSAGES_PER_ENTRY = 500;
 /** Operations per log entry (one XADD); a larger write is several entries of one atomic script. */
 const OPS_PER_ENTRY = 500;
 
@@ -51,16 +53,14 @@ end
 return id
 `;
 
-/** One entry of the log as another node wrote it: store changes, or a routed message. */
+/** One entry of the log as another node wrote it: store changes, routed messages, or one chosen delivery. */
 export interface LogEntry {
   origin: string;
   ops: WriteOp[];
-  /** An encoded PUBLISH (persistence/codec.ts) for the nodes' local subscribers. */
-  message?: Buffer;
-  /** For one client only (a shared-subscription member another node chose), its node and its group. */
-  to?: string;
-  node?: number;
-  group?: string;
+  /** Encoded PUBLISH packets (persistence/codec.ts) for the nodes' local subscribers, with their topics. */
+  messages: { topic: string; message: Buffer }[];
+  /** A message for one client only (a shared-subscription member another node chose): its node delivers it. */
+  chosen?: { message: Buffer; node: number; clientid: string; group: string };
 }
 
 export class ClusterStateLost extends Error {
@@ -96,6 +96,8 @@ export class RedisLog {
   private waiters: { id: string; resolve: () => void }[] = [];
   private lagCheck?: NodeJS.Timeout;
   private epoch?: string;
+  /** Messages published this turn, not yet sent (see publish). */
+  private batch?: { fields: (string | Buffer)[]; sent: Promise<void>; settle: (err?: Error) => void };
 
   /**
    * `origin` names this node's incarnation: entries it wrote itself are skipped (they are applied
@@ -121,6 +123,7 @@ export class RedisLog {
   /** Applies store changes to the shared state and appends them to the log. */
   async append(ops: WriteOp[]): Promise<void> {
     if (ops.length === 0) return;
+    this.flushBatch();
     const args: (string | Buffer)[] = [this.origin, String(MAX_LOG)];
     for (const op of ops) {
       if (op.type === 'put') args.push('p', op.key, op.value);
@@ -129,14 +132,37 @@ export class RedisLog {
     await (this.redis as unknown as { relaymqAppend(...a: unknown[]): Promise<unknown> }).relaymqAppend(KEYS.state, KEYS.log, ...args);
   }
 
-  /** Sends a message to the other nodes (after every change this node appended before it). */
-  async publish(message: Buffer): Promise<void> {
-    await this.redis.xadd(KEYS.log, 'MAXLEN', '~', MAX_LOG, '*', 'o', this.origin, 'm', message);
+  /**
+   * Sends a message to the other nodes, after every change this node appended before it. The
+   * messages of one turn of the event loop go as one log entry (one command to write, one to
+   * read); any other write sends them first, so the log keeps this node's order.
+   */
+  publish(topic: string, message: Buffer): Promise<void> {
+    let batch = this.batch;
+    if (!batch) {
+      let settle!: (err?: Error) => void;
+      const sent = new Promise<void>((resolve, reject) => { settle = (err) => (err ? reject(err) : resolve()); });
+      sent.catch(() => {}); // each caller sees the outcome; none is left unhandled
+      batch = this.batch = { fields: ['o', this.origin], sent, settle };
+      setImmediate(() => this.flushBatch());
+    }
+    batch.fields.push('k', topic, 'm', message);
+    const sent = batch.sent;
+    if (batch.fields.length >= 2 + 4 * MESSAGES_PER_ENTRY) this.flushBatch();
+    return sent;
   }
 
   /** Sends a message for one client of one node (after this node's earlier changes); the other nodes skip it. */
   async publishTo(node: number, clientid: string, group: string, message: Buffer): Promise<void> {
+    this.flushBatch();
     await this.redis.xadd(KEYS.log, 'MAXLEN', '~', MAX_LOG, '*', 'o', this.origin, 'm', message, 'n', String(node), 't', clientid, 'g', group);
+  }
+
+  private flushBatch(): void {
+    const batch = this.batch;
+    if (!batch) return;
+    this.batch = undefined;
+    this.redis.xadd(KEYS.log, 'MAXLEN', '~', MAX_LOG, '*', ...batch.fields).then(() => batch.settle(), (e: Error) => batch.settle(e));
   }
 
   /** The id of the log's newest entry ('0-0' for an empty log). */
@@ -192,6 +218,7 @@ export class RedisLog {
   }
 
   async close(): Promise<void> {
+    this.flushBatch();
     this.closed = true;
     clearInterval(this.lagCheck);
     this.reader.disconnect();
@@ -247,18 +274,29 @@ export class RedisLog {
 }
 
 function decodeEntry(fields: Buffer[]): LogEntry {
-  const entry: LogEntry = { origin: '', ops: [] };
+  const entry: LogEntry = { origin: '', ops: [], messages: [] };
+  let topic: string | undefined;
+  let chosen: Partial<NonNullable<LogEntry['chosen']>> | undefined;
   for (let i = 0; i < fields.length; i += 2) {
     const name = fields[i].toString();
     const value = fields[i + 1];
-    if (name === 'o') entry.origin = value.toString();
-    else if (name === 'p') entry.ops.push({ type: 'put', key: value.toString('utf8'), value: fields[i + 3] }), i += 2;
-    else if (name === 'd') entry.ops.push({ type: 'del', key: value.toString('utf8') });
-    else if (name === 'm') entry.message = value;
-    else if (name === 't') entry.to = value.toString('utf8');
-    else if (name === 'n') entry.node = Number(value.toString());
-    else if (name === 'g') entry.group = value.toString('utf8');
+    switch (name) {
+      case 'o': entry.origin = value.toString(); break;
+      case 'p': entry.ops.push({ type: 'put', key: value.toString('utf8'), value: fields[i + 3] }); i += 2; break;
+      case 'd': entry.ops.push({ type: 'del', key: value.toString('utf8') }); break;
+      case 'k': topic = value.toString('utf8'); break;
+      case 'm':
+        if (topic !== undefined) entry.messages.push({ topic, message: value });
+        else chosen = { ...chosen, message: value };
+        topic = undefined;
+        break;
+      case 'n': chosen = { ...chosen, node: Number(value.toString()) }; break;
+      case 't': chosen = { ...chosen, clientid: value.toString('utf8') }; break;
+      case 'g': chosen = { ...chosen, group: value.toString('utf8') }; break;
+      default:
+    }
   }
+  if (chosen?.message && chosen.clientid !== undefined) entry.chosen = { node: -1, group: '', ...chosen } as LogEntry['chosen'];
   return entry;
 }
 
