@@ -122,6 +122,8 @@ export class SharedSubscriptions {
     const client = this.broker.clients[clientid];
     if (client?.connected) return client.deliverQoS(packet, () => {});
     if (packet.qos > 0 && this.registry.get(clientid)?.persistent) return;
+    // Gone with its clean session: the copy stored for it goes too, and another member gets it.
+    if (packet.qos > 0) this.forgetStored(clientid, packet);
     const g = this.groups.get(key);
     const other = g && this.pickConnected(g, clientid);
     if (g && other) this.deliverTo(g, other, packet, () => {});
