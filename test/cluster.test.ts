@@ -113,6 +113,21 @@ describe('cluster on Redis: three processes', { timeout: 240_000 }, () => {
     }
   });
 
+  test('large messages cross nodes intact, and so do binary client ids and topics', async () => {
+    const id = 'bin/é 🚀 %2F';
+    const sub = await connect(nodes[2], { clientId: id });
+    await sub.subscribeAsync('big/#', { qos: 1 });
+    const got = collect(sub);
+    const pub = await connect(nodes[0], { clientId: 'big-pub' });
+    const payloads = [900_000, 1, 300_000, 700_000].map((n, i) => Buffer.alloc(n, i + 1));
+    // Several in one turn of the publishing node: they travel together in the log, within its bounds.
+    await Promise.all(payloads.map((p, i) => pub.publishAsync(`big/é/${i}`, p, { qos: 1 })));
+    await waitFor(() => got.messages.length === payloads.length, 10_000, 'every large message');
+    const byTopic = new Map(got.messages.map((m: any) => [m.topic, m.payload as Buffer]));
+    payloads.forEach((p, i) => assert.ok(byTopic.get(`big/é/${i}`)?.equals(p), `message ${i} intact`));
+    assert.equal((await api(nodes[0], `/clients/${encodeURIComponent(id)}`)).body.data.node_id, 3);
+  });
+
   test('retained messages are cluster-wide, and so is their removal, at once', async () => {
     const pub = await connect(nodes[0], { clientId: 'retain-pub' });
     // Connected before: only the SUBSCRIBE can wait for its node to catch up with the log.

@@ -23,8 +23,9 @@ export const KEYS = {
 
 /** Entries the log keeps; a node that falls further behind than this must restart (it resyncs). */
 const MAX_LOG = 1_000_000;
-/** Messages per log entry at most (see publish). */
+/** Messages per log entry at most, and bytes (a larger message goes alone; see publish). */
 const MESSAGES_PER_ENTRY = 500;
+const BYTES_PER_ENTRY = 1 << 20;
 /** Operations per log entry (one XADD); a larger write is several entries of one atomic script. */
 const OPS_PER_ENTRY = 500;
 
@@ -97,7 +98,7 @@ export class RedisLog {
   private lagCheck?: NodeJS.Timeout;
   private epoch?: string;
   /** Messages published this turn, not yet sent (see publish). */
-  private batch?: { fields: (string | Buffer)[]; sent: Promise<void>; settle: (err?: Error) => void };
+  private batch?: { fields: (string | Buffer)[]; bytes: number; sent: Promise<void>; settle: (err?: Error) => void };
 
   /**
    * `origin` names this node's incarnation: entries it wrote itself are skipped (they are applied
@@ -143,12 +144,13 @@ export class RedisLog {
       let settle!: (err?: Error) => void;
       const sent = new Promise<void>((resolve, reject) => { settle = (err) => (err ? reject(err) : resolve()); });
       sent.catch(() => {}); // each caller sees the outcome; none is left unhandled
-      batch = this.batch = { fields: ['o', this.origin], sent, settle };
+      batch = this.batch = { fields: ['o', this.origin], bytes: 0, sent, settle };
       setImmediate(() => this.flushBatch());
     }
     batch.fields.push('k', topic, 'm', message);
+    batch.bytes += message.length;
     const sent = batch.sent;
-    if (batch.fields.length >= 2 + 4 * MESSAGES_PER_ENTRY) this.flushBatch();
+    if (batch.fields.length >= 2 + 4 * MESSAGES_PER_ENTRY || batch.bytes >= BYTES_PER_ENTRY) this.flushBatch();
     return sent;
   }
 
