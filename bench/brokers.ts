@@ -24,7 +24,7 @@ export interface RunningBroker {
 
 export const mosquittoInstalled = spawnSync('sh', ['-c', 'command -v mosquitto']).status === 0;
 
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   const s = createServer();
   await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
   const { port } = s.address() as AddressInfo;
@@ -75,7 +75,8 @@ function profileArgs(): string[] {
   return process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF] : [];
 }
 
-async function waitForPort(port: number): Promise<void> {
+/** Resolves once something accepts TCP connections on the port (bounded: 10 s). */
+export async function waitForPort(port: number): Promise<void> {
   const { connect } = await import('node:net');
   const deadline = Date.now() + 10_000;
   while (Date.now() < deadline) {

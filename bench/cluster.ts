@@ -6,8 +6,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createServer, connect as connectTcp, type AddressInfo } from 'node:net';
-import { startBroker, type RunningBroker } from './brokers.ts';
+import { freePort, startBroker, waitForPort, type RunningBroker } from './brokers.ts';
 import { fanIn, latency } from './mqtt.ts';
 
 export interface ClusterResults {
@@ -44,21 +43,9 @@ export async function benchCluster(seconds: number, log: (msg: string) => void):
 }
 
 async function startRedisServer(): Promise<{ url: string; stop: () => void }> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const { port } = s.address() as AddressInfo;
-  await new Promise((r) => s.close(r));
+  const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'bench-redis-'));
   const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'yes'], { stdio: 'ignore' });
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    const up = await new Promise<boolean>((r) => {
-      const c = connectTcp(port, '127.0.0.1', () => { c.destroy(); r(true); });
-      c.on('error', () => r(false));
-    });
-    if (up) break;
-    if (Date.now() > deadline) throw new Error('redis-server did not start');
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  await waitForPort(port);
   return { url: `redis://127.0.0.1:${port}`, stop: () => child.kill('SIGTERM') };
 }

@@ -9,8 +9,7 @@ import type { AedesSeam, InboundObserver } from './aedes-seam.ts';
 import type { FlowControl } from './flow-control.ts';
 import type { SharedSubscriptions } from './shared-subscriptions.ts';
 import type { MqttStore } from '../persistence/mqtt-store.ts';
-import { SessionRegistry, type Qos, type SessionRecord } from './sessions.ts';
-import type { MemberOptions } from './shared-subscriptions.ts';
+import { SessionRegistry, type Qos, type SessionRecord, type SharedMembership } from './sessions.ts';
 import { fromInternal, parseShared } from './topics.ts';
 import type { TaggedPacket } from './packet.ts';
 import { socketOf } from './client-info.ts';
@@ -112,7 +111,7 @@ export class SessionTracker {
   }
 
   /** Records a subscription so that it is listed and routed (and joins its shared group). */
-  subscribed(rec: SessionRecord, filter: string, qos: Qos, options: Omit<MemberOptions, 'qos'> = {}): void {
+  subscribed(rec: SessionRecord, filter: string, qos: Qos, options: Omit<SharedMembership, 'qos'> = {}): void {
     this.registry.setSubscription(rec, filter, qos);
     const s = parseShared(filter);
     if (!s) return;
@@ -386,6 +385,6 @@ export class SessionTracker {
 }
 
 /** The options a shared-subscription member keeps, from Aedes' or the store's subscription. */
-function optionsOf(sub: { rap?: boolean; subscriptionIdentifier?: number; si?: number }): Omit<MemberOptions, 'qos'> {
+function optionsOf(sub: { rap?: boolean; subscriptionIdentifier?: number; si?: number }): Omit<SharedMembership, 'qos'> {
   return { rap: sub.rap, si: sub.subscriptionIdentifier ?? sub.si };
 }

@@ -51,7 +51,14 @@ export interface SessionRecord {
   shared?: Record<string, SharedMembership>;
 }
 
-export interface SharedMembership { qos: Qos; rap?: boolean; si?: number }
+/** What a shared-subscription member asked for in its SUBSCRIBE. */
+export interface SharedMembership {
+  qos: Qos;
+  /** Retain As Published. */
+  rap?: boolean;
+  /** Subscription Identifier. */
+  si?: number;
+}
 
 /** Where changes go to be kept (see src/persistence/session-store.ts). */
 export interface SessionSink {

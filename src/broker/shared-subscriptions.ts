@@ -14,13 +14,10 @@ import type { Aedes, AedesPublishPacket, Client } from 'aedes';
 import { PACKET_TAG, copyPacket, endsExchange, type TaggedPacket } from './packet.ts';
 import type { InboundObserver } from './aedes-seam.ts';
 import type { FlowControl } from './flow-control.ts';
-import type { Qos, SessionRegistry, SharedMembership as MemberOptions } from './sessions.ts';
+import type { Qos, SessionRegistry, SharedMembership } from './sessions.ts';
 import { parseShared } from './topics.ts';
 
 export type ShareStrategy = 'round_robin' | 'random';
-
-/** What a member asked for in its SUBSCRIBE. */
-export type { SharedMembership as MemberOptions } from './sessions.ts';
 
 /** Members held by the other nodes of a cluster, and the way to them. */
 export interface SharedPeers {
@@ -35,9 +32,9 @@ interface Group {
   name: string;
   filter: string;
   /** Members whose sessions this node holds. */
-  members: Map<string, MemberOptions>;
+  members: Map<string, SharedMembership>;
   /** In a cluster: members whose sessions other nodes hold, as their stored records say. */
-  stored: Map<string, MemberOptions>;
+  stored: Map<string, SharedMembership>;
   next: number;
   listener: (packet: AedesPublishPacket, cb: () => void) => void;
 }
@@ -65,7 +62,7 @@ export class SharedSubscriptions {
     this.peers = peers;
   }
 
-  join(clientid: string, name: string, filter: string, options: MemberOptions): void {
+  join(clientid: string, name: string, filter: string, options: SharedMembership): void {
     this.group(name, filter).members.set(clientid, options);
   }
 
@@ -78,7 +75,7 @@ export class SharedSubscriptions {
    * In a cluster: a session another node holds joined a group (or left it, `options` undefined),
    * as its stored record says. The node a message enters reaches such members through the peers.
    */
-  storedMember(clientid: string, filter: string, options: MemberOptions | undefined): void {
+  storedMember(clientid: string, filter: string, options: SharedMembership | undefined): void {
     const s = parseShared(filter);
     if (!s) return;
     if (options) this.group(s.group, s.filter).stored.set(clientid, options);
@@ -106,7 +103,7 @@ export class SharedSubscriptions {
    * (a persistent session's is removed by Aedes, as any other).
    */
   readonly inbound: InboundObserver = (client, packet) => {
-    if (!client.clean || !endsExchange(packet)) return;
+    if (!this.peers || !client.clean || !endsExchange(packet)) return; // only a cluster chooses across nodes
     const p = this.flow.find(client, packet.messageId!);
     if (p?.[PACKET_TAG]?.fromOtherNode && p[PACKET_TAG].shared) this.forgetStored(client.id, p);
   };

@@ -21,15 +21,6 @@ export type Stats = components['schemas']['Stats'];
  */
 export const SHARED_STATS: ReadonlySet<string> = new Set(['retained.count', 'retained.max']);
 
-/** Stats of several nodes as one: added up key by key, shared gauges taken once (the largest). */
-export function sumStats(records: Stats[]): Stats {
-  const out: Record<string, number> = {};
-  for (const r of records) {
-    for (const [k, v] of Object.entries(r) as [string, number][]) out[k] = SHARED_STATS.has(k) ? Math.max(out[k] ?? 0, v) : (out[k] ?? 0) + v;
-  }
-  return out as Stats;
-}
-
 export class StatsCollector {
   private readonly maxima = new Map<string, number>();
   private timer?: NodeJS.Timeout;
