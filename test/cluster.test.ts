@@ -1,79 +1,16 @@
 // Three relaymq processes sharing one real redis-server, run as an operator runs them
 // (`relaymq --config FILE`), observed through real MQTT clients and real HTTP requests: routing
 // exactly once per subscription, retained messages, the merged API, sessions resumed on another
-// node, takeover, a node killed with SIGKILL, no false wills while a node starts, Redis restarting.
-import { test, describe, before, after } from 'node:test';
+// node, takeover, shared subscriptions across nodes (cluster-failures.test.ts: nodes dying,
+// starting and Redis failing).
+import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import type { MqttClient } from 'mqtt';
 import { Redis } from 'ioredis';
-import { connectMqtt, collect, waitFor } from './helpers.ts';
+import { collect, waitFor } from './helpers.ts';
 import { freePort, newDataDir, processConfig, spawnRelay, type RelayProcess } from './process.ts';
-import { startRedis, type RedisServer } from './redis.ts';
+import type { RedisServer } from './redis.ts';
 import { rawClient } from './raw-mqtt.ts';
-
-/** The issue's bound for reporting a dead node (and publishing its wills). */
-const DEAD_NODE_BOUND_MS = 15_000;
-
-function nodeConfig(id: number, redis: RedisServer, name = `${id}@cluster-test`): string {
-  return processConfig(newDataDir(), `[node]\nid = ${id}\nname = "${name}"\n[cluster]\ntype = "redis"\nredis_url = "${redis.url}"\n`);
-}
-
-const mqttUrl = (n: RelayProcess) => `mqtt://127.0.0.1:${n.ports.mqtt}`;
-const running = (n: RelayProcess) => n.child.exitCode === null && n.child.signalCode === null;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** fetch, tried twice: a kept-alive socket the server has just closed fails the first try. */
-async function request(n: RelayProcess, path: string, init?: RequestInit): Promise<Response> {
-  const url = `http://127.0.0.1:${n.ports.http}/api/v2${path}`;
-  return fetch(url, init).catch(() => fetch(url, init)).catch((e: Error) => {
-    // Say why: a node that exited shows its last lines.
-    const state = running(n) ? 'running' : `exited (${n.child.exitCode ?? n.child.signalCode})`;
-    throw new Error(`${path}: ${e.message}; the node is ${state}:\n${n.output().slice(-1500)}`);
-  });
-}
-
-async function api(n: RelayProcess, path: string, init?: RequestInit): Promise<{ status: number; body: any }> {
-  const r = await request(n, path, init);
-  return { status: r.status, body: await r.json() };
-}
-
-/** Every node lists every other as running (registrations are read once a second). */
-async function clusterFormed(nodes: RelayProcess[]): Promise<void> {
-  for (const n of nodes) {
-    await waitFor(async () => {
-      const { body } = await api(n, '/nodes');
-      return body.data.filter((x: any) => x.running).length === nodes.length;
-    }, 10_000, 'every node sees the others');
-  }
-}
-
-/**
- * Starts Redis and three nodes before the suite's tests and stops them (and every client made by
- * the returned `connect`) after. `use` gets the server and the node list (tests may add nodes to it).
- */
-function useCluster(use: (redis: RedisServer, nodes: RelayProcess[]) => void) {
-  let redis: RedisServer;
-  let nodes: RelayProcess[] = [];
-  const clients: MqttClient[] = [];
-  before(async () => {
-    redis = await startRedis();
-    nodes = await Promise.all([1, 2, 3].map((id) => spawnRelay(nodeConfig(id, redis))));
-    await clusterFormed(nodes);
-    use(redis, nodes);
-  });
-  after(async () => {
-    for (const c of clients) c.end(true);
-    for (const n of nodes) if (running(n)) n.child.kill('SIGTERM');
-    await Promise.all(nodes.map((n) => n.exited));
-    await redis.stop();
-  });
-  return async (n: RelayProcess, opts: Parameters<typeof connectMqtt>[1] = {}) => {
-    const c = await connectMqtt(mqttUrl(n), { reconnectPeriod: 0, ...opts });
-    c.on('error', () => {}); // a client of a node a test kills
-    clients.push(c);
-    return c;
-  };
-}
+import { api, clusterFormed, membershipsStored, request, sleep, useCluster } from './cluster-fixture.ts';
 
 test('a node whose Redis cannot be reached does not start, saying so in one line', async () => {
   const port = await freePort();
@@ -239,8 +176,8 @@ describe('cluster on Redis: three processes', { timeout: 240_000 }, () => {
     // A member on node 3 that takes messages and never acknowledges them.
     const silent = await rawClient(nodes[2].ports.mqtt, 'share-silent');
     await silent.subscribe('$share/workers/jobs/#', 1);
-    await sleep(300); // the memberships reach every node through the cluster log
-    const pub = await connect(nodes[1], { clientId: 'share-pub' });
+    await membershipsStored(redis, ['share-member-1', 'share-member-2', 'share-silent'], '$share/workers/jobs/#');
+    const pub = await connect(nodes[1], { clientId: 'share-pub' }); // its CONNECT brings node 2 up to date
     const N = 30;
     for (let i = 0; i < N; i++) await pub.publishAsync(`jobs/${i}`, String(i), { qos: 1 });
     await waitFor(() => got[0].messages.length + got[1].messages.length + silent.publishes.length >= N, 10_000, 'every job delivered');
@@ -277,10 +214,14 @@ describe('cluster on Redis: three processes', { timeout: 240_000 }, () => {
 
     const pub = await connect(nodes[0], { clientId: 'sum-pub' });
     for (let i = 0; i < 3; i++) await pub.publishAsync(`sum/retained/${i}`, 'r', { qos: 1, retain: true });
-    await sleep(300);
-    const perNode = (await api(nodes[1], '/stats')).body.data;
-    const retained = perNode.map((n: any) => n.stats['retained.count']);
-    assert.deepEqual(new Set(retained).size, 1, `every node reports the shared retained messages alike: ${retained}`);
+    let perNode: any[] = [];
+    let retained: number[] = [];
+    // Every node reports the shared retained messages alike once it has applied the log.
+    await waitFor(async () => {
+      perNode = (await api(nodes[1], '/stats')).body.data;
+      retained = perNode.map((n: any) => n.stats['retained.count']);
+      return retained[0] >= 3 && new Set(retained).size === 1;
+    }, 5000, 'every node reports the retained messages');
     const total = (await api(nodes[1], '/stats/sum')).body.data.stats;
     assert.equal(total['retained.count'], retained[0], 'retained messages counted once in the sum');
     const sessions = perNode.reduce((n: number, x: any) => n + x.stats['sessions.count'], 0);
@@ -322,126 +263,5 @@ describe('cluster on Redis: three processes', { timeout: 240_000 }, () => {
       frozen.child.kill('SIGCONT');
     }
     await clusterFormed(nodes);
-  });
-});
-
-describe('cluster on Redis: nodes dying and starting, Redis restarting', { timeout: 240_000 }, () => {
-  let redis: RedisServer;
-  let nodes: RelayProcess[] = [];
-  const connect = useCluster((r, n) => { redis = r; nodes = n; });
-
-  test('no will is published for a connected client while a node starts', async () => {
-    const watch = await connect(nodes[0], { clientId: 'false-will-watch' });
-    const wills = collect(watch);
-    await watch.subscribeAsync('wills/#', { qos: 1 });
-    // Clients with wills on a node that has just started, and on the running ones.
-    const fresh = await spawnRelay(nodeConfig(4, redis));
-    nodes.push(fresh);
-    for (const [i, n] of [fresh, nodes[0], nodes[1]].entries()) {
-      await connect(n, { clientId: `will-holder-${i}`, will: { topic: `wills/${i}`, payload: Buffer.from('gone'), qos: 1, retain: false } });
-    }
-    // Past the time a survivor needs to call a silent node dead (and Aedes' own 60 s heartbeat trap).
-    await sleep(DEAD_NODE_BOUND_MS);
-    assert.deepEqual(wills.messages.map((m: any) => m.topic), []);
-    await clusterFormed(nodes);
-  });
-
-  test('kill -9 of a node: its wills once, reported not running within 15 s, its sessions resumable, the API answering', async () => {
-    const victim = nodes[2];
-    const watchers = await Promise.all([nodes[0], nodes[1]].map((n, i) => connect(n, { clientId: `dead-watch-${i}` })));
-    for (const w of watchers) await w.subscribeAsync('dead/will', { qos: 1 });
-    const got = watchers.map(collect);
-    await connect(victim, { clientId: 'dies-with-node', will: { topic: 'dead/will', payload: Buffer.from('node died'), qos: 1, retain: false } });
-    const sleeper = await connect(victim, { clientId: 'sleeper', clean: false });
-    await sleeper.subscribeAsync('dead/queue/#', { qos: 1 });
-    sleeper.end(true);
-    await waitFor(async () => (await api(nodes[0], '/clients/sleeper')).body.data?.connected === false, 5000, 'sleeper offline');
-    const pub = await connect(nodes[0], { clientId: 'dead-pub' });
-    for (let i = 0; i < 3; i++) await pub.publishAsync(`dead/queue/${i}`, String(i), { qos: 1 });
-    // A shared group with a persistent member on the doomed node that never acknowledges, and one elsewhere.
-    const worker = await connect(nodes[1], { clientId: 'dead-share-worker' });
-    await worker.subscribeAsync('$share/dq/jobs/#', { qos: 1 });
-    const work = collect(worker);
-    const stuck = await rawClient(victim.ports.mqtt, 'dead-share-stuck', { clean: false });
-    await stuck.subscribe('$share/dq/jobs/#', 1);
-    const stuckClean = await rawClient(victim.ports.mqtt, 'dead-share-clean');
-    await stuckClean.subscribe('$share/dq/jobs/#', 1);
-    await sleep(300);
-    for (let i = 0; i < 9; i++) await pub.publishAsync(`jobs/${i}`, `job${i}`, { qos: 1 });
-    await waitFor(() => work.messages.length + stuck.publishes.length + stuckClean.publishes.length >= 9, 5000, 'jobs shared out');
-    assert.ok(stuck.publishes.length > 0 && stuckClean.publishes.length > 0, 'both members on the doomed node got some');
-
-    const killedAt = Date.now();
-    victim.child.kill('SIGKILL');
-    await victim.exited;
-    await waitFor(async () => {
-      const n = (await api(nodes[0], '/nodes')).body.data.find((x: any) => x.node_id === 3);
-      return n && n.running === false && n.node_status !== 'Running';
-    }, DEAD_NODE_BOUND_MS + 2000, 'node 3 reported down');
-    assert.ok(Date.now() - killedAt <= DEAD_NODE_BOUND_MS, `reported down after ${Date.now() - killedAt} ms`);
-    for (const g of got) await waitFor(() => g.messages.length >= 1, DEAD_NODE_BOUND_MS, 'the will of a client of the dead node');
-    await sleep(3000);
-    assert.deepEqual(got.map((g) => g.messages.map((m: any) => m.payload.toString())), [['node died'], ['node died']], 'the will is published exactly once');
-    assert.equal((await api(nodes[0], '/metrics/sum')).body.data['messages.publish.lastwill'], 1, 'counted once, as a will');
-
-    // The API answers (the dead node listed as not running), never a 500.
-    for (const path of ['/brokers', '/nodes', '/stats', '/stats/sum', '/metrics', '/clients', '/subscriptions', '/routes', '/plugins']) {
-      const { status } = await api(nodes[1], path);
-      assert.equal(status, 200, path);
-    }
-    const brokers = (await api(nodes[1], '/brokers')).body.data;
-    assert.deepEqual(brokers.find((b: any) => b.node_id === 3)?.running, false);
-
-    // Its persistent session is held by a survivor and resumes anywhere with the queued messages.
-    await waitFor(async () => [1, 2, 4].includes((await api(nodes[1], '/clients/sleeper')).body.data?.node_id), 5000, 'a survivor holds the session');
-    const back = await connect(nodes[1], { clientId: 'sleeper', clean: false });
-    const queued = collect(back);
-    await waitFor(() => queued.messages.length >= 3, 5000, 'queued messages after the node died');
-    assert.deepEqual(queued.messages.map((m: any) => m.payload.toString()).sort(), ['0', '1', '2']);
-
-    // What the dead node's shared members (persistent or not) never acknowledged went to the
-    // member still there, once.
-    await waitFor(() => work.messages.length >= 9, 5000, 'the dead members\' jobs handed on');
-    await sleep(300);
-    assert.deepEqual(work.messages.map((m: any) => m.payload.toString()).sort(), Array.from({ length: 9 }, (_, i) => `job${i}`));
-  });
-
-  test('a node whose id another running node uses refuses to start, saying so', async () => {
-    await assert.rejects(spawnRelay(nodeConfig(1, redis, 'impostor')), /node id 1 is in use by the running node '1@cluster-test'/);
-  });
-
-  test('Redis restarting: nodes reconnect on their own, readiness reports the link, routing resumes', async () => {
-    const live = nodes.filter(running);
-    const v5 = await connect(live[0], { clientId: 'during-outage', protocolVersion: 5 });
-    await redis.stop();
-    // What cannot be stored or routed is not acknowledged: PUBACK with 0x80.
-    await assert.rejects(v5.publishAsync('outage/x', 'lost?', { qos: 1 }), /0x80|128|Unspecified|error/i);
-    await waitFor(async () => (await request(live[0], '/health/ready')).status === 503, 5000, 'not ready without Redis');
-    const ready = await request(live[0], '/health/ready');
-    assert.match(JSON.stringify(await ready.json()), /Redis/);
-    await redis.start();
-    for (const n of live) {
-      await waitFor(async () => (await request(n, '/health/ready')).status === 200, 15_000, 'ready again');
-    }
-    const sub = await connect(live[1], { clientId: 'after-restart-sub' });
-    await sub.subscribeAsync('after/#', { qos: 1 });
-    const got = collect(sub);
-    const pub = await connect(live[0], { clientId: 'after-restart-pub' });
-    await pub.publishAsync('after/x', 'routed', { qos: 1 });
-    await waitFor(() => got.messages.length === 1, 5000, 'routing after Redis came back');
-    await sleep(DEAD_NODE_BOUND_MS);
-    const status = (await api(live[0], '/nodes')).body.data.filter((x: any) => x.running).map((x: any) => x.node_id).sort();
-    assert.deepEqual(status, live.map((n) => nodes.indexOf(n) + 1).sort(), 'no live node was taken for dead');
-    for (const n of live) assert.ok(running(n), 'every node is still running');
-  });
-
-  test('Redis restarting empty: every node stops with one line saying the cluster state is gone', async () => {
-    const live = nodes.filter(running);
-    await redis.restartEmpty();
-    const codes = await Promise.all(live.map((n) => n.exited));
-    for (const [i, n] of live.entries()) {
-      assert.equal(codes[i], 70, 'exit 70, for the service manager to restart it');
-      assert.match(n.output(), /Redis no longer has the cluster's state/);
-    }
   });
 });

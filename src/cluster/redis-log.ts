@@ -97,6 +97,8 @@ export class RedisLog {
   private waiters: { id: string; resolve: () => void }[] = [];
   private lagCheck?: NodeJS.Timeout;
   private epoch?: string;
+  /** The head asked for this turn (see headThisTurn). */
+  private turnHead?: Promise<string>;
   /** Messages published this turn, not yet sent (see publish). */
   private batch?: { fields: (string | Buffer)[]; bytes: number; sent: Promise<void>; settle: (err?: Error) => void };
 
@@ -105,7 +107,7 @@ export class RedisLog {
    * when written). `onEntry` gets every other entry, in log order.
    */
   constructor(
-    readonly redis: Redis,
+    private readonly redis: Redis,
     private readonly origin: string,
     private readonly onFatal: (err: Error) => void,
   ) {
@@ -202,7 +204,7 @@ export class RedisLog {
    * it see every change made anywhere before (used before a session is resumed).
    */
   async barrier(timeoutMs = 5000): Promise<void> {
-    const id = await this.head();
+    const id = await this.headThisTurn();
     if (compareIds(this.lastId, id) >= 0) return;
     await new Promise<void>((resolve, reject) => {
       const waiter = { id, resolve: () => { clearTimeout(timer); resolve(); } };
@@ -212,6 +214,19 @@ export class RedisLog {
       }, timeoutMs);
       this.waiters.push(waiter);
     });
+  }
+
+  /**
+   * The log's head, asked once per turn of the event loop: the filters of one SUBSCRIBE (or the
+   * many subscriptions of a resumed session) are authorized together and share one request.
+   */
+  private headThisTurn(): Promise<string> {
+    if (!this.turnHead) {
+      this.turnHead = this.head();
+      this.turnHead.catch(() => {});
+      setImmediate(() => { this.turnHead = undefined; });
+    }
+    return this.turnHead;
   }
 
   /** A number no other node ever uses for a queue entry: blocks of 2^32 per start. */

@@ -23,8 +23,6 @@ import PacketCtor from 'aedes-packet';
 /** aedes-packet's constructor: what Aedes' own stores keep for a queued message. */
 const Packet = PacketCtor as unknown as new (original: object) => object;
 
-export type { StoredSubscription };
-
 export interface QueueLimits {
   /** Messages an offline session may have queued, per `mqtt.max_mqueue_len`. */
   maxQueue: number;
@@ -36,7 +34,6 @@ export type DropListener = (clientId: string, packet: StoredPacket, reason: 'que
 
 type ClientRef = { id: string };
 type BrokerRef = { id: string; counter: number };
-
 
 export class MqttStore {
   private readonly retained = new Map<string, StoredPacket>();
@@ -54,6 +51,7 @@ export class MqttStore {
   private limits: QueueLimits = { maxQueue: Number.MAX_SAFE_INTEGER, online: () => false };
   private dropListeners: DropListener[] = [];
   broker?: BrokerRef;
+
   constructor(private readonly backend: Backend) {}
 
   /**
