@@ -1,7 +1,7 @@
 // openapi-backend, set up once from spec/openapi.yaml: request validation with Ajv 2020 (the
 // dialect of OpenAPI 3.1), a 3.1-aware definition check (for the tests), the precompiled
-// router, and the handlers bound by operationId (dispatched here, not through openapi-backend). Authentication is the server's (access.ts),
-// before routing. It knows nothing about MQTT.
+// router, and the handlers bound by operationId (dispatched here, not through openapi-backend).
+// Authentication is the server's (access.ts), before routing. It knows nothing about MQTT.
 import { OpenAPIBackend, type Document, type Operation } from 'openapi-backend';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';

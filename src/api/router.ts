@@ -1,8 +1,8 @@
 // openapi-backend recomputes its operation list (lodash over the whole document) and compiles a
 // RegExp per path template on every request, and parses a request (lodash clones) several
 // times. This module routes and reads parameters instead, from tables built once at startup: a
-// Map for static paths, precompiled patterns for templated ones. Semantics stay openapi-backend's: static paths win over templates, a path that exists
-// with another method is a 405.
+// Map for static paths, precompiled patterns for templated ones. Semantics stay openapi-backend's:
+// static paths win over templates, a path that exists with another method is a 405.
 //
 // Parameters are read strictly, here, once: a path parameter is percent-decoded exactly once
 // (`/clients/pct%2541x` is client `pct%41x`; a malformed escape is a 400), and an integer or
