@@ -204,6 +204,29 @@ describe('cluster on Redis: three processes', { timeout: 240_000 }, () => {
     }
   });
 
+  test('hostile requests on a node\'s RPC channel are ignored: garbage, unknown and inherited method names', async () => {
+    const sub = new Redis(redis.url);
+    const pub = new Redis(redis.url);
+    const replies: any[] = [];
+    try {
+      sub.on('message', (_c, text) => replies.push(JSON.parse(text)));
+      await sub.subscribe('relaymq:rpc-reply:test');
+      const ask = (req: unknown) => pub.publish('relaymq:rpc:2', typeof req === 'string' ? req : JSON.stringify(req));
+      await ask('{not json');
+      await ask({ id: 1, reply: 'relaymq:rpc-reply:test', method: 'constructor', args: [] });
+      await ask({ id: 2, reply: 'relaymq:rpc-reply:test', method: '__proto__', args: [] });
+      await ask({ id: 3, reply: 'relaymq:rpc-reply:test', method: 'kick', args: 'not-an-array' });
+      await ask({ id: 4, reply: 'relaymq:rpc-reply:test', method: 'brokerInfo', args: [] });
+      await waitFor(() => replies.some((r) => r.id === 4), 5000, 'the listed method answers');
+      assert.deepEqual(replies.map((r) => r.id), [4], 'nothing else was served');
+      assert.equal(replies[0].result.node_id, 2);
+      assert.equal((await api(nodes[1], '/brokers/2')).status, 200, 'the node goes on');
+    } finally {
+      sub.disconnect();
+      pub.disconnect();
+    }
+  });
+
   test('per-node endpoints reach that node; sums count shared state once', async () => {
     assert.equal((await api(nodes[0], '/brokers/3')).body.data.node_id, 3);
     assert.equal((await api(nodes[0], '/nodes/2')).body.data.node_id, 2);
