@@ -389,4 +389,22 @@ describe('Aedes patches', { timeout: 60_000 }, () => {
       await b.close();
     }
   });
+
+  test('021: an authenticate error\'s reasonCode is the v5 CONNACK\'s (v3 keeps its returnCode)', async () => {
+    const b = await bareAedes({
+      authenticate: (client, _u, _p, done) => {
+        if (client.id !== 'banned') return done(null, true);
+        done(Object.assign(new Error('banned'), { returnCode: 5, reasonCode: 0x8a }) as never, false);
+      },
+    });
+    try {
+      const v5 = await rawClient(b.port, 'banned', { version: 5 });
+      const v3 = await rawClient(b.port, 'banned', { version: 4 });
+      const ok = await rawClient(b.port, 'welcome', { version: 5 });
+      assert.deepEqual([v5.connack?.reasonCode, v3.connack?.returnCode, ok.connack?.reasonCode], [0x8a, 5, 0]);
+      for (const c of [v5, v3, ok]) c.destroy();
+    } finally {
+      await b.close();
+    }
+  });
 });

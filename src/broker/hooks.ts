@@ -63,6 +63,8 @@ export interface BrokerEvents {
   'message.delivered': { clientid: string; message: MessageInfo };
   'message.acked': { clientid: string; message: MessageInfo };
   'message.dropped': { clientid?: string; message: MessageInfo; reason: string };
+  'plugin.loaded': { plugin: string };
+  'plugin.unloaded': { plugin: string };
 }
 
 type Hook<F> = { fn: F; priority: number };
@@ -180,10 +182,12 @@ export class BrokerHooks {
         done(null, true);
       },
       authenticate: (client, username, password, done) => {
-        this.decide('authenticate', client, username, password).then((ok) => {
+        Promise.resolve(this.verdict('authenticate', client, username, password)).then((v) => {
+          const ok = v === 'allow';
           this.emit('client.authenticate', { clientid: client.id, username, allowed: ok });
           if (ok) return done(null, true);
-          const err = Object.assign(new Error('not authorized'), { returnCode: 5 as const });
+          // MQTT 3: return code 5; MQTT 5: the refusal's reason code (Aedes patch 021), else 0x87.
+          const err = Object.assign(new Error('not authorized'), { returnCode: 5 as const, ...(v === 'deny' ? {} : { reasonCode: v.refuse }) });
           done(err as Parameters<typeof done>[0], false);
         }, (e) => done(Object.assign(e as Error, { returnCode: 3 as const }) as Parameters<typeof done>[0], false));
       },
