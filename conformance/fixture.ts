@@ -34,6 +34,8 @@ export async function startFixture(mqttUrl: string): Promise<Fixture> {
   const pub = await connect({ clientId: 'fx-publisher', protocolVersion: 5 });
   await pub.publishAsync('fx/retained/1', 'kept', { qos: 1, retain: true });
   await pub.publishAsync('fx/retained/2', 'kept too', { qos: 0, retain: true });
+  // enough retained messages for the fuzzer to read and remove many (each removal takes one)
+  for (let i = 3; i <= 40; i++) await pub.publishAsync(`fx/retained/${i}`, Buffer.from([0xff, i]), { qos: 0, retain: true });
   let n = 0;
   const traffic = setInterval(() => {
     if (pub.connected) pub.publish(`fx/${n % 5}/temp`, String(n), { qos: (n % 2) as 0 | 1 });

@@ -89,9 +89,11 @@ async function liveValues(url: string, auth: Record<string, string>): Promise<Re
   const plugins = ((await get('/plugins')) as { plugins: { name: string }[] }[]).flatMap((n) => n.plugins.map((p) => p.name));
   const subs = (await get('/subscriptions')) as { topic: string; share: string | null }[];
   const concrete = routes.map((t) => t.replace(/#$/, 'x').replace(/\+/g, 'x'));
+  const retained = ((await get('/retains')) as { topic: string }[]).map((r) => r.topic);
   return {
-    node: nodes, clientid: clients, plugin: plugins, topic: [...new Set([...routes, ...concrete])], topics: [concrete.join(',')].filter(Boolean),
+    node: nodes, clientid: clients, plugin: plugins, topic: [...new Set([...routes, ...concrete, ...retained])], topics: [concrete.join(',')].filter(Boolean),
     _match_topic: concrete, share: subs.map((s) => s.share).filter((s) => s !== null),
+    who: clients,
   };
 }
 
@@ -100,9 +102,18 @@ function send(base: string, c: Case): Promise<Reply> {
   return new Promise((resolve, reject) => {
     const headers = { ...c.headers, ...(c.body !== undefined ? { 'content-length': String(Buffer.byteLength(c.body)) } : {}) };
     const req = request(url, { method: c.method, headers, timeout: 15_000 }, (res) => {
+      const reply = (text: string) => ({ status: res.statusCode!, contentType: String(res.headers['content-type'] ?? ''), text });
+      // An event stream never ends: its first event is the answer to check.
+      if (String(res.headers['content-type']).startsWith('text/event-stream')) {
+        res.once('data', (d: Buffer) => {
+          resolve(reply(d.toString('utf8')));
+          req.destroy();
+        });
+        return;
+      }
       const chunks: Buffer[] = [];
       res.on('data', (d) => chunks.push(d));
-      res.on('end', () => resolve({ status: res.statusCode!, contentType: String(res.headers['content-type'] ?? ''), text: Buffer.concat(chunks).toString('utf8') }));
+      res.on('end', () => resolve(reply(Buffer.concat(chunks).toString('utf8'))));
     });
     req.on('timeout', () => req.destroy(new Error(`${c.method} ${c.path} timed out`)));
     req.on('error', (e: NodeJS.ErrnoException) => (e.code === 'EPIPE' || e.code === 'ECONNRESET' ? undefined : reject(e)));

@@ -224,7 +224,13 @@ export interface paths {
         get: operations["search_clients"];
         put?: never;
         post?: never;
-        delete?: never;
+        /**
+         * Removes every session that matches the filters.
+         * @description relaymq extension. Takes the filters of `GET /clients` (`connected=false` for offline
+         *     sessions) and terminates every matching session, as `DELETE /clients/{clientid}` does one,
+         *     on every node. Returns how many were removed. Without any filter → 400, unless `_all=true`.
+         */
+        delete: operations["delete_clients"];
         options?: never;
         head?: never;
         patch?: never;
@@ -697,6 +703,184 @@ export interface paths {
         };
         /** Returns the status data and statistical metrics of the specified node in the cluster in Prometheus format. */
         get: operations["get_prometheus_node_metrics"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/retains": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Lists the retained messages.
+         * @description relaymq extension. Retained messages in topic order (one store for the whole cluster, so
+         *     each appears once), at most `_limit` per page; `X-Next-Cursor` continues. Expired
+         *     messages are not listed.
+         */
+        get: operations["list_retains"];
+        put?: never;
+        post?: never;
+        /**
+         * Removes the retained message of a topic given as a query parameter.
+         * @description relaymq extension. As `DELETE /retains/{topic}`, with the topic as a query parameter. Returns
+         *     the number of messages removed (0 or 1).
+         */
+        delete: operations["delete_retain_by_query"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/retains/{topic}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Returns the retained message of a topic. */
+        get: operations["get_retain"];
+        put?: never;
+        post?: never;
+        /**
+         * Removes the retained message of a topic.
+         * @description relaymq extension. Removes it from the store of the whole cluster without publishing anything
+         *     (current subscribers receive nothing); `retained.count` goes down. Returns `"ok"`; 404 when the
+         *     topic has no retained message.
+         */
+        delete: operations["delete_retain"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/banned": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Lists the bans in force.
+         * @description relaymq extension. Bans in order of (`as`, `who`); expired ones are gone.
+         */
+        get: operations["list_banned"];
+        put?: never;
+        /**
+         * Bans a client id, a username or an address range.
+         * @description relaymq extension. From now on, until it expires (`until`, or `duration` seconds from now;
+         *     neither: never) or is removed, a CONNECT that matches is refused — MQTT 5: CONNACK 0x8A
+         *     (Banned); MQTT 3.1/3.1.1: return code 5 (Not authorized) — on every node. With `kick: true`,
+         *     current connections that match are closed too (MQTT 5: DISCONNECT 0x98, Administrative
+         *     action). Banning the same (`as`, `who`) again replaces the ban. Bans are kept in the store:
+         *     they survive restarts (not with `persistence.type = "memory"`). At most 100,000 bans.
+         *     An `until` in the past, or both `until` and `duration` → 400.
+         */
+        post: operations["add_ban"];
+        /**
+         * Lifts a ban given as query parameters.
+         * @description relaymq extension. As `DELETE /banned/{as}/{who}`, with both keys as query parameters, so that
+         *     a `who` containing `/` (client ids, CIDR ranges) needs no escaping.
+         */
+        delete: operations["delete_ban_by_query"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/banned/{as}/{who}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Lifts a ban.
+         * @description relaymq extension. `who` is one URL-encoded path segment (`10.1.0.0%2F16`). 404 when there is no such ban.
+         */
+        delete: operations["delete_ban"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/clients/{clientid}/mqueue": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Lists the messages queued for a session.
+         * @description relaymq extension. The QoS 1/2 messages waiting for the session (not yet sent), oldest first,
+         *     at most `_limit` per page. A page's cursor is tied to whether the session is connected: after
+         *     it connects or disconnects, the cursor → 400 and the listing starts over. 404 for an unknown
+         *     client.
+         */
+        get: operations["get_client_mqueue"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/clients/{clientid}/inflight": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Lists the messages sent to a session and not yet acknowledged.
+         * @description relaymq extension. In packet id order, at most `_limit` per page; `packet_id` is set. As for
+         *     the queue, a cursor is tied to the session being connected or not. 404 for an unknown client.
+         */
+        get: operations["get_client_inflight"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A live stream of broker events (Server-Sent Events).
+         * @description relaymq extension. `text/event-stream`: one SSE event per broker event of every node (the
+         *     event name is the type, the data one JSON object with `type`, `node_id`, `time` in epoch
+         *     milliseconds and the event's fields), and a `: heartbeat` comment every `heartbeat` seconds.
+         *     Types: `client.connected` (clientid, username, ip_address, proto_ver),
+         *     `client.disconnected` (clientid, reason), `client.subscribed` / `client.unsubscribed`
+         *     (clientid, topic, qos), `session.created`, `session.expired` (clientid),
+         *     `message.dropped` (clientid or null, topic, qos, reason), `plugin.loaded` /
+         *     `plugin.unloaded` (plugin). The stream holds at most 1,000 undelivered events per listener:
+         *     a listener that falls that far behind gets a final `stream.overflow` event and is
+         *     disconnected; it never slows the broker. The first event is `stream.open`.
+         */
+        get: operations["stream_events"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1390,6 +1574,127 @@ export interface components {
             /** @description Sessions ended (clean session disconnected, expired, kicked or taken over). */
             "session.terminated": number;
         };
+        CountEnvelope: components["schemas"]["SuccessEnvelope"] & {
+            data: number;
+        };
+        RetainedListEnvelope: components["schemas"]["SuccessEnvelope"] & {
+            data: components["schemas"]["RetainedMessage"][];
+        };
+        RetainedEnvelope: components["schemas"]["SuccessEnvelope"] & {
+            data: components["schemas"]["RetainedMessage"];
+        };
+        /**
+         * @description relaymq extension. A retained message.
+         * @example {
+         *       "topic": "sensors/7/config",
+         *       "payload": "{\"period\":10}",
+         *       "encoding": "plain",
+         *       "qos": 1,
+         *       "properties": {
+         *         "content_type": "application/json"
+         *       },
+         *       "expiry_interval": null
+         *     }
+         */
+        RetainedMessage: {
+            /** @description Topic name. */
+            topic: string;
+            /** @description The payload, written as `encoding` says. */
+            payload: string;
+            /** @enum {string} */
+            encoding: "plain" | "base64";
+            qos: components["schemas"]["Qos"];
+            properties: components["schemas"]["MessageProperties"];
+            /** @description Seconds left before it expires; null: never. */
+            expiry_interval: number | null;
+        };
+        /** @description MQTT 5 properties the message carries (names as in PublishProperties; only those present). */
+        MessageProperties: {
+            payload_format_indicator?: number;
+            message_expiry_interval?: number;
+            content_type?: string;
+            response_topic?: string;
+            /** @description base64. */
+            correlation_data?: string;
+            user_properties?: {
+                [key: string]: unknown;
+            };
+        } & {
+            [key: string]: unknown;
+        };
+        SessionMessageListEnvelope: components["schemas"]["SuccessEnvelope"] & {
+            data: components["schemas"]["SessionMessage"][];
+        };
+        /**
+         * @description relaymq extension. A message queued for, or in flight to, a session.
+         * @example {
+         *       "topic": "foo/1",
+         *       "payload": "hello",
+         *       "encoding": "plain",
+         *       "qos": 1,
+         *       "retain": false,
+         *       "properties": {},
+         *       "packet_id": null
+         *     }
+         */
+        SessionMessage: {
+            topic: string;
+            payload: string;
+            /** @enum {string} */
+            encoding: "plain" | "base64";
+            qos: components["schemas"]["Qos"];
+            retain: boolean;
+            properties: components["schemas"]["MessageProperties"];
+            /** @description The packet id it was sent with (in flight); null while queued. */
+            packet_id: number | null;
+        };
+        /**
+         * @description What a ban matches.
+         * @enum {string}
+         */
+        BanKind: "clientid" | "username" | "ipaddr";
+        /** @description A client id, a username, or an IP address or CIDR range (`10.1.0.0/16`, `2001:db8::/32`). */
+        BanTarget: string;
+        /**
+         * @description relaymq extension. A ban in force.
+         * @example {
+         *       "as": "clientid",
+         *       "who": "bad-device-7",
+         *       "reason": "flooding",
+         *       "created_at": 1690000000,
+         *       "until": 1690003600
+         *     }
+         */
+        Ban: {
+            as: components["schemas"]["BanKind"];
+            /** @description The banned value (an address range in its canonical form). */
+            who: string;
+            reason: string;
+            created_at: components["schemas"]["EpochSeconds"];
+            /** @description Epoch seconds when it expires; null: never. */
+            until: number | null;
+        };
+        BanRequest: {
+            as: components["schemas"]["BanKind"];
+            who: components["schemas"]["BanTarget"];
+            /** @default  */
+            reason?: string;
+            /** @description Epoch seconds when the ban expires (in the future). */
+            until?: number;
+            /** @description Seconds from now until the ban expires. */
+            duration?: number;
+            /**
+             * @description Also close current connections that match.
+             * @default false
+             */
+            kick?: boolean;
+        };
+        BanListEnvelope: components["schemas"]["SuccessEnvelope"] & {
+            data: components["schemas"]["Ban"][];
+        };
+        BanEnvelope: components["schemas"]["SuccessEnvelope"] & {
+            data: components["schemas"]["Ban"];
+        };
     };
     responses: {
         /** @description Invalid client request, such as wrong request body or parameters. `msg` names the bad field. */
@@ -1541,9 +1846,33 @@ export interface components {
          * @example 10
          */
         Limit: number;
+        /**
+         * @description relaymq extension: where to continue, the `X-Next-Cursor` of the previous page (opaque: a
+         *     position in the listing's order, base64url). Pages follow a fixed order (client id; client
+         *     id, group and filter; topic…) and a page holds the rows after the cursor's position, so a row
+         *     that exists throughout a listing is returned exactly once, however the data changes between
+         *     pages.
+         */
+        Cursor: string;
+        /**
+         * @description A concrete topic name, URL-encoded as one path segment (`foo%2F1` is `foo/1`).
+         * @example foo/1
+         */
+        TopicPath: components["schemas"]["TopicName"];
+        /**
+         * @description How payloads are written: `plain` (default) as UTF-8 text, `base64` always as base64. A
+         *     payload that is not valid UTF-8 is written as base64 either way; each row's `encoding`
+         *     says which.
+         */
+        PayloadEncoding: "plain" | "base64";
     };
     requestBodies: never;
-    headers: never;
+    headers: {
+        /** @description relaymq extension. The `_cursor` of the next page; absent on the last page. */
+        NextCursor: string;
+        /** @description relaymq extension. The number of rows of the whole listing; sent where it is known without counting (no filter). */
+        TotalCount: number;
+    };
     pathItems: never;
 }
 export type $defs = Record<string, never>;
@@ -1835,6 +2164,14 @@ export interface operations {
                  * @example 10
                  */
                 _limit?: components["parameters"]["Limit"];
+                /**
+                 * @description relaymq extension: where to continue, the `X-Next-Cursor` of the previous page (opaque: a
+                 *     position in the listing's order, base64url). Pages follow a fixed order (client id; client
+                 *     id, group and filter; topic…) and a page holds the rows after the cursor's position, so a row
+                 *     that exists throughout a listing is returned exactly once, however the data changes between
+                 *     pages.
+                 */
+                _cursor?: components["parameters"]["Cursor"];
                 /** @description Client identifier (exact match). */
                 clientid?: components["schemas"]["ClientId"];
                 /** @description Client username (exact match). */
@@ -1875,6 +2212,7 @@ export interface operations {
             /** @description Information for all matching clients. */
             200: {
                 headers: {
+                    "X-Next-Cursor": components["headers"]["NextCursor"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1884,6 +2222,63 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             500: components["responses"]["InternalError"];
+        };
+    };
+    delete_clients: {
+        parameters: {
+            query?: {
+                /** @description Required (true) to remove every session when no filter is given. */
+                _all?: boolean;
+                /** @description Client identifier (exact match). */
+                clientid?: components["schemas"]["ClientId"];
+                /** @description Client username (exact match). */
+                username?: string;
+                /** @description Client IP address (exact match). */
+                ip_address?: string;
+                /** @description The current connection status of the client. */
+                connected?: boolean;
+                /** @description Whether the client uses a new session. */
+                clean_start?: boolean;
+                /** @description Whether the client is connected to an existing session. */
+                session_present?: boolean;
+                /** @description Client protocol version (3 = MQTT 3.1, 4 = MQTT 3.1.1, 5 = MQTT 5). */
+                proto_ver?: components["schemas"]["ProtoVer"];
+                /** @description Fuzzy search of client identifier by substring (case-sensitive). */
+                _like_clientid?: string;
+                /** @description Client user name, fuzzy search by substring (case-sensitive). */
+                _like_username?: string;
+                /** @description Session creation time ≥ this value (epoch seconds). */
+                _gte_created_at?: components["schemas"]["EpochSeconds"];
+                /** @description Session creation time ≤ this value (epoch seconds). */
+                _lte_created_at?: components["schemas"]["EpochSeconds"];
+                /** @description Connection time ≥ this value (epoch seconds). */
+                _gte_connected_at?: components["schemas"]["EpochSeconds"];
+                /** @description Connection time ≤ this value (epoch seconds). */
+                _lte_connected_at?: components["schemas"]["EpochSeconds"];
+                /** @description Current length of message queue ≥ this value. */
+                _gte_mqueue_len?: number;
+                /** @description Current length of message queue ≤ this value. */
+                _lte_mqueue_len?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Number of sessions removed. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CountEnvelope"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     get_client: {
@@ -1992,6 +2387,14 @@ export interface operations {
                  * @example 10
                  */
                 _limit?: components["parameters"]["Limit"];
+                /**
+                 * @description relaymq extension: where to continue, the `X-Next-Cursor` of the previous page (opaque: a
+                 *     position in the listing's order, base64url). Pages follow a fixed order (client id; client
+                 *     id, group and filter; topic…) and a page holds the rows after the cursor's position, so a row
+                 *     that exists throughout a listing is returned exactly once, however the data changes between
+                 *     pages.
+                 */
+                _cursor?: components["parameters"]["Cursor"];
                 /** @description Client identifier. */
                 clientid?: components["schemas"]["ClientId"];
                 /** @description Congruent query: the topic filter, exactly, without any `$share/<group>/` prefix. */
@@ -2012,6 +2415,7 @@ export interface operations {
             /** @description All matching subscriptions. */
             200: {
                 headers: {
+                    "X-Next-Cursor": components["headers"]["NextCursor"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2061,6 +2465,14 @@ export interface operations {
                  * @example 10
                  */
                 _limit?: components["parameters"]["Limit"];
+                /**
+                 * @description relaymq extension: where to continue, the `X-Next-Cursor` of the previous page (opaque: a
+                 *     position in the listing's order, base64url). Pages follow a fixed order (client id; client
+                 *     id, group and filter; topic…) and a page holds the rows after the cursor's position, so a row
+                 *     that exists throughout a listing is returned exactly once, however the data changes between
+                 *     pages.
+                 */
+                _cursor?: components["parameters"]["Cursor"];
             };
             header?: never;
             path?: never;
@@ -2071,6 +2483,7 @@ export interface operations {
             /** @description All routes. */
             200: {
                 headers: {
+                    "X-Next-Cursor": components["headers"]["NextCursor"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2638,6 +3051,424 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    list_retains: {
+        parameters: {
+            query?: {
+                /**
+                 * @description The maximum number of data items returned at one time. If not specified, or larger, it is the
+                 *     configuration item `max_row_limit` of the `rmqtt-http-api.toml` plugin (10000 by default).
+                 * @example 10
+                 */
+                _limit?: components["parameters"]["Limit"];
+                /**
+                 * @description relaymq extension: where to continue, the `X-Next-Cursor` of the previous page (opaque: a
+                 *     position in the listing's order, base64url). Pages follow a fixed order (client id; client
+                 *     id, group and filter; topic…) and a page holds the rows after the cursor's position, so a row
+                 *     that exists throughout a listing is returned exactly once, however the data changes between
+                 *     pages.
+                 */
+                _cursor?: components["parameters"]["Cursor"];
+                /** @description A topic filter (may contain `+` and `#`): only retained messages whose topic it matches under MQTT rules. */
+                _match_topic?: components["schemas"]["TopicFilter"];
+                /** @description Exact topic (a query parameter, so that no `/` needs escaping). */
+                topic?: components["schemas"]["TopicName"];
+                /**
+                 * @description How payloads are written: `plain` (default) as UTF-8 text, `base64` always as base64. A
+                 *     payload that is not valid UTF-8 is written as base64 either way; each row's `encoding`
+                 *     says which.
+                 */
+                encoding?: components["parameters"]["PayloadEncoding"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of retained messages. */
+            200: {
+                headers: {
+                    "X-Next-Cursor": components["headers"]["NextCursor"];
+                    "X-Total-Count": components["headers"]["TotalCount"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RetainedListEnvelope"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    delete_retain_by_query: {
+        parameters: {
+            query: {
+                /** @description Exact topic. */
+                topic: components["schemas"]["TopicName"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Number of retained messages removed (0 or 1). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CountEnvelope"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    get_retain: {
+        parameters: {
+            query?: {
+                /**
+                 * @description How payloads are written: `plain` (default) as UTF-8 text, `base64` always as base64. A
+                 *     payload that is not valid UTF-8 is written as base64 either way; each row's `encoding`
+                 *     says which.
+                 */
+                encoding?: components["parameters"]["PayloadEncoding"];
+            };
+            header?: never;
+            path: {
+                /**
+                 * @description A concrete topic name, URL-encoded as one path segment (`foo%2F1` is `foo/1`).
+                 * @example foo/1
+                 */
+                topic: components["parameters"]["TopicPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The retained message. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RetainedEnvelope"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    delete_retain: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description A concrete topic name, URL-encoded as one path segment (`foo%2F1` is `foo/1`).
+                 * @example foo/1
+                 */
+                topic: components["parameters"]["TopicPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Removed. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OkEnvelope"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    list_banned: {
+        parameters: {
+            query?: {
+                /**
+                 * @description The maximum number of data items returned at one time. If not specified, or larger, it is the
+                 *     configuration item `max_row_limit` of the `rmqtt-http-api.toml` plugin (10000 by default).
+                 * @example 10
+                 */
+                _limit?: components["parameters"]["Limit"];
+                /**
+                 * @description relaymq extension: where to continue, the `X-Next-Cursor` of the previous page (opaque: a
+                 *     position in the listing's order, base64url). Pages follow a fixed order (client id; client
+                 *     id, group and filter; topic…) and a page holds the rows after the cursor's position, so a row
+                 *     that exists throughout a listing is returned exactly once, however the data changes between
+                 *     pages.
+                 */
+                _cursor?: components["parameters"]["Cursor"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of bans. */
+            200: {
+                headers: {
+                    "X-Next-Cursor": components["headers"]["NextCursor"];
+                    "X-Total-Count": components["headers"]["TotalCount"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BanListEnvelope"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    add_ban: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BanRequest"];
+            };
+        };
+        responses: {
+            /** @description The ban in force. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BanEnvelope"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    delete_ban_by_query: {
+        parameters: {
+            query: {
+                /** @description What the ban matches. */
+                as: components["schemas"]["BanKind"];
+                /** @description The banned value, exactly as listed. */
+                who: components["schemas"]["BanTarget"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Lifted. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OkEnvelope"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    delete_ban: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description What the ban matches. */
+                as: components["schemas"]["BanKind"];
+                /** @description The banned value, URL-encoded as one path segment. */
+                who: components["schemas"]["BanTarget"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Lifted. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OkEnvelope"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    get_client_mqueue: {
+        parameters: {
+            query?: {
+                /**
+                 * @description The maximum number of data items returned at one time. If not specified, or larger, it is the
+                 *     configuration item `max_row_limit` of the `rmqtt-http-api.toml` plugin (10000 by default).
+                 * @example 10
+                 */
+                _limit?: components["parameters"]["Limit"];
+                /**
+                 * @description relaymq extension: where to continue, the `X-Next-Cursor` of the previous page (opaque: a
+                 *     position in the listing's order, base64url). Pages follow a fixed order (client id; client
+                 *     id, group and filter; topic…) and a page holds the rows after the cursor's position, so a row
+                 *     that exists throughout a listing is returned exactly once, however the data changes between
+                 *     pages.
+                 */
+                _cursor?: components["parameters"]["Cursor"];
+                /**
+                 * @description How payloads are written: `plain` (default) as UTF-8 text, `base64` always as base64. A
+                 *     payload that is not valid UTF-8 is written as base64 either way; each row's `encoding`
+                 *     says which.
+                 */
+                encoding?: components["parameters"]["PayloadEncoding"];
+            };
+            header?: never;
+            path: {
+                /**
+                 * @description ClientID, URL-encoded as one path segment.
+                 * @example example1
+                 */
+                clientid: components["parameters"]["ClientIdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of queued messages. */
+            200: {
+                headers: {
+                    "X-Next-Cursor": components["headers"]["NextCursor"];
+                    "X-Total-Count": components["headers"]["TotalCount"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SessionMessageListEnvelope"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    get_client_inflight: {
+        parameters: {
+            query?: {
+                /**
+                 * @description The maximum number of data items returned at one time. If not specified, or larger, it is the
+                 *     configuration item `max_row_limit` of the `rmqtt-http-api.toml` plugin (10000 by default).
+                 * @example 10
+                 */
+                _limit?: components["parameters"]["Limit"];
+                /**
+                 * @description relaymq extension: where to continue, the `X-Next-Cursor` of the previous page (opaque: a
+                 *     position in the listing's order, base64url). Pages follow a fixed order (client id; client
+                 *     id, group and filter; topic…) and a page holds the rows after the cursor's position, so a row
+                 *     that exists throughout a listing is returned exactly once, however the data changes between
+                 *     pages.
+                 */
+                _cursor?: components["parameters"]["Cursor"];
+                /**
+                 * @description How payloads are written: `plain` (default) as UTF-8 text, `base64` always as base64. A
+                 *     payload that is not valid UTF-8 is written as base64 either way; each row's `encoding`
+                 *     says which.
+                 */
+                encoding?: components["parameters"]["PayloadEncoding"];
+            };
+            header?: never;
+            path: {
+                /**
+                 * @description ClientID, URL-encoded as one path segment.
+                 * @example example1
+                 */
+                clientid: components["parameters"]["ClientIdPath"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of in-flight messages. */
+            200: {
+                headers: {
+                    "X-Next-Cursor": components["headers"]["NextCursor"];
+                    "X-Total-Count": components["headers"]["TotalCount"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SessionMessageListEnvelope"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    stream_events: {
+        parameters: {
+            query?: {
+                /** @description Only these event types, comma-separated (e.g. `client.connected,client.disconnected`). */
+                type?: string;
+                /** @description Only events of this client. */
+                clientid?: components["schemas"]["ClientId"];
+                /** @description Seconds between heartbeats (default 15). */
+                heartbeat?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The event stream; it stays open until the client closes it. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example event: stream.open
+                     *     data: {"type":"stream.open","node_id":1,"time":1690000000000}
+                     *
+                     *     event: client.connected
+                     *     data: {"type":"client.connected","node_id":1,"time":1690000000123,"clientid":"example1","username":null,"ip_address":"127.0.0.1","proto_ver":5}
+                     */
+                    "text/event-stream": string;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
             500: components["responses"]["InternalError"];
         };
     };

@@ -14,6 +14,9 @@ import { SharedSubscriptions } from './broker/shared-subscriptions.ts';
 import { SessionTracker } from './broker/session-tracker.ts';
 import { SessionAdmin } from './broker/admin.ts';
 import { LocalCluster, type Cluster } from './broker/cluster.ts';
+import { BanList } from './broker/bans.ts';
+import { RetainedMessages } from './broker/retained.ts';
+import { EventFeed } from './broker/event-feed.ts';
 import { LocalNode } from './broker/local-node.ts';
 import { MessageObserver } from './broker/message-observer.ts';
 import { Handshakes } from './broker/handshakes.ts';
@@ -127,13 +130,17 @@ export async function startRelayMQ(config: Config, log: Logger = createLogger(co
     authMethods: enhancedAuth,
   };
   const plugins = new PluginManager(PLUGINS, config.broker.plugins.dir, ctx);
+  // Retained messages and bans are in the store (shared by a cluster's nodes); events are this node's.
+  const bans = new BanList(store.bans);
+  const retained = new RetainedMessages(store.mqtt, { count: () => observer.retainedCount(), removed: (topic) => observer.retainedChanged(topic, undefined) });
+  const events = new EventFeed(hooks, nodeCfg.id);
   const node = new LocalNode({
     id: nodeCfg.id, name: nodeCfg.name, startedAt, dataDir: config.broker.persistence.data_dir,
     listeners: () => listenerInfo(listeners, config.broker),
     enabledListeners: Object.values(config.broker.listener).filter((l) => l.enable).length,
   },
-    broker, tracker, new SessionAdmin(broker, hooks, tracker, nodeCfg.id), limits, stats, counter, plugins, store);
-  ctx.cluster = new LocalCluster(node);
+    broker, tracker, new SessionAdmin(broker, hooks, tracker, nodeCfg.id), limits, stats, counter, plugins, store, bans);
+  ctx.cluster = new LocalCluster(node, { retained, bans, events });
   // In a cluster, a will of a client whose node is gone, published by this node.
   const publishWill = async (will: StoredPacket) => {
     const packet = { ...willAsPublish(will), [PACKET_TAG]: { source: 'lastwill' } } as unknown as AedesPublishPacket;
@@ -176,6 +183,7 @@ export async function startRelayMQ(config: Config, log: Logger = createLogger(co
     inboundRules.install(hooks);
     outboundRules.install(hooks, seam);
     enhancedAuth.install(hooks);
+    bans.install(hooks);
     subscribeRules.install(hooks, (listener) => seam.on('subscribe', listener));
     observer.loadRetained();
     handshakes.install(broker, hooks);
@@ -200,6 +208,7 @@ export async function startRelayMQ(config: Config, log: Logger = createLogger(co
       ctx.cluster = await link.join({
         self: node, sessionChanged: tracker.remoteChange.bind(tracker), adopt: (rec) => tracker.adopt(rec), publishWill,
         retainedChanged: (topic, packet) => observer.retainedChanged(topic, packet), shared,
+        state: { retained, bans }, events,
       });
     }
     for (const name of config.broker.plugins.default_startups) await plugins.load(name);

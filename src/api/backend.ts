@@ -18,6 +18,8 @@ export interface Reply {
   data: unknown;
   /** Set for an operation answering without the envelope (Prometheus text, the spec itself). */
   contentType?: string;
+  /** Response headers the handler set (X-Next-Cursor…). */
+  headers: Record<string, string>;
 }
 
 /**
@@ -119,7 +121,9 @@ export async function createBackend(definition: Document, handlers: Partial<Hand
     }
     if (errors.length) throw new InvalidRequest(describeValidation(errors));
     const { handler, contentType } = bound.get(id)!;
-    return { status: 200, data: await handler({ params, query, body: request.body }, ctx), contentType };
+    const headers: Record<string, string> = {};
+    const reply = { header: (name: string, value: string) => { headers[name] = value; } };
+    return { status: 200, data: await handler({ params, query, body: request.body, reply }, ctx), contentType, headers };
   };
   return { api, router, endpoints, dispatch };
 }

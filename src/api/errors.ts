@@ -30,6 +30,8 @@ export const HeadersTooLarge = defineError('HeadersTooLarge', 431, (limit: numbe
 export const RouteNotFound = defineError('RouteNotFound', 404, (path: string) => `no endpoint at '${path}'`);
 export const NodeNotFound = defineError('NodeNotFound', 404, (node: number) => `node '${node}' not found`);
 export const ClientNotFound = defineError('ClientNotFound', 404, (clientid: string) => `client '${clientid}' not found`);
+export const RetainedNotFound = defineError('RetainedNotFound', 404, (topic: string) => `no retained message on topic '${topic}'`);
+export const BanNotFound = defineError('BanNotFound', 404, (as: string, who: string) => `no ban in force on ${as} '${who}'`);
 export const PluginNotFound = defineError('PluginNotFound', 404, (plugin: string) => `plugin '${plugin}' not found`);
 export const MethodNotAllowed = defineError('MethodNotAllowed', 405,
   (method: string, path: string) => `method ${method} is not allowed on '${path}'`);

@@ -5,7 +5,10 @@ import type { Handlers } from './types.ts';
 import { list_apis } from './endpoints.ts';
 import { list_brokers, get_brokers } from './brokers.ts';
 import { list_nodes, get_nodes } from './nodes.ts';
-import { search_clients, get_client, kick_client, check_online } from './clients.ts';
+import { search_clients, delete_clients, get_client, kick_client, check_online, get_client_mqueue, get_client_inflight } from './clients.ts';
+import { list_retains, get_retain, delete_retain, delete_retain_by_query } from './retained.ts';
+import { list_banned, add_ban, delete_ban, delete_ban_by_query } from './banned.ts';
+import { stream_events } from './events.ts';
 import { query_subscriptions, get_client_subscriptions } from './subscriptions.ts';
 import { get_routes, get_route } from './routes.ts';
 import { publish, subscribe, unsubscribe } from './mqtt.ts';
@@ -19,7 +22,7 @@ export const handlers: Handlers = {
   list_apis,
   list_brokers, get_brokers,
   list_nodes, get_nodes,
-  search_clients, get_client, kick_client, check_online,
+  search_clients, delete_clients, get_client, kick_client, check_online, get_client_mqueue, get_client_inflight,
   query_subscriptions, get_client_subscriptions,
   get_routes, get_route,
   publish, subscribe, unsubscribe,
@@ -28,5 +31,8 @@ export const handlers: Handlers = {
   list_metrics, get_metrics, get_metrics_sum,
   get_prometheus_metrics, get_prometheus_node_metrics, get_prometheus_metrics_sum,
   get_health, get_health_ready,
+  list_retains, get_retain, delete_retain, delete_retain_by_query,
+  list_banned, add_ban, delete_ban, delete_ban_by_query,
+  stream_events,
   get_openapi_json, get_openapi_yaml, get_docs, get_docs_script,
 };

@@ -2,10 +2,13 @@
 import type { Handler } from './types.ts';
 import { InvalidRequest } from './errors.ts';
 import { collectFromNodes, rowLimit } from './limits.ts';
+import { pageFromNodes } from './paging.ts';
 import { topicNameProblem } from '../broker/topics.ts';
+import { pageKey } from '../broker/queries.ts';
 
 export const get_routes: Handler<'get_routes'> = async (req, ctx) =>
-  collectFromNodes(ctx, rowLimit(ctx, req.query._limit), (node, limit) => node.routes(limit));
+  pageFromNodes(req, ctx, { limit: rowLimit(ctx, req.query._limit), cursor: req.query._cursor, key: pageKey.route },
+    (node, limit, after) => node.routes(limit, undefined, after));
 
 export const get_route: Handler<'get_route'> = async (req, ctx) => {
   const problem = topicNameProblem(req.params.topic);

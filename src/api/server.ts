@@ -15,6 +15,7 @@ import {
 } from './errors.ts';
 import { openToAll, refuseAccess } from './access.ts';
 import type { ApiBackend } from './backend.ts';
+import { StreamingReply } from './streaming.ts';
 import type { ApiContext } from './types.ts';
 import { splitAddr } from '../util/addr.ts';
 import { capConnections } from '../broker/connection-limits.ts';
@@ -106,7 +107,9 @@ async function handle(backend: ApiBackend, ctx: ApiContext, req: IncomingMessage
     if (match.operation.requestBody) body = await readJsonBody(req, res);
     else req.resume();
     const reply = await backend.dispatch(match.operation, { path: url.pathname, rawParams: match.rawParams ?? {}, query, headers: req.headers, body }, ctx);
+    if (reply.data instanceof StreamingReply) return reply.data.start(req, res);
     const raw = (d: unknown) => (typeof d === 'string' ? d : JSON.stringify(d));
+    for (const [name, value] of Object.entries(reply.headers)) res.setHeader(name, value);
     send(res, reply.status, reply.contentType ? raw(reply.data) : envelope(0, '', reply.data), reply.contentType);
   } catch (e) {
     // The client went away (mid-upload): nobody to answer, nothing to log.

@@ -4,6 +4,7 @@ import type { components, operations } from '../../generated/openapi.js';
 import type { Cluster } from '../broker/cluster.ts';
 import type { HttpApiConfig } from '../plugins/rmqtt-http-api/index.ts';
 import type { Logger } from '../util/log.ts';
+import type { StreamingReply } from './streaming.ts';
 
 export type OperationId = keyof operations;
 
@@ -17,12 +18,19 @@ type Ok<K extends OperationId> = operations[K]['responses'][200]['content'];
 export type SuccessData<K extends OperationId> =
   Ok<K> extends { 'application/json': { data?: infer D } } ? NonNullable<D> :
   Ok<K> extends { 'application/json': infer J } ? J :
+  Ok<K> extends { 'text/event-stream': unknown } ? StreamingReply :
   Ok<K> extends Record<string, infer Raw> ? Raw : never; // text/plain, application/yaml, text/html…
 
 export interface ApiRequest<K extends OperationId> {
   params: Params<K, 'path'>;
   query: Params<K, 'query'>;
   body: Body<K>;
+  /** The response beyond its body: headers such as X-Next-Cursor. */
+  reply: ReplyHeaders;
+}
+
+export interface ReplyHeaders {
+  header(name: string, value: string): void;
 }
 
 /** What handlers may use. Settings are read per request, so a reload applies at once. */

@@ -10,10 +10,24 @@ import type { Qos } from './sessions.ts';
 import type { Stats } from './stats.ts';
 import type { Metrics } from '../metrics/counter.ts';
 import type { PluginInfo } from '../plugins/manager.ts';
+import type { BanRecord } from '../persistence/ban-store.ts';
+import type { EventSource } from './event-feed.ts';
+import type { RetainedMessages } from './retained.ts';
+import type { BanList } from './bans.ts';
+import type { PayloadEncoding } from './message-view.ts';
 
 export type ClientInfo = components['schemas']['Client'];
 export type SubscriptionInfo = components['schemas']['Subscription'];
 export type RouteInfo = components['schemas']['Route'];
+export type SessionMessage = components['schemas']['SessionMessage'];
+
+/** One page of a session's queued or in-flight messages, each with its cursor key. */
+export interface SessionMessagePage {
+  rows: { key: string; message: SessionMessage }[];
+  total: number;
+  /** The cursor was made while the session was connected and it no longer is, or the reverse. */
+  stale?: boolean;
+}
 
 /** What the API can ask one node. Client ids are looked up on the node that holds the session. */
 export interface ClusterNode {
@@ -31,11 +45,14 @@ export interface ClusterNode {
   stats(): Promise<Stats>;
   metrics(): Promise<Metrics>;
 
-  clients(query: ClientQuery, limit: number): Promise<ClientInfo[]>;
+  /** Listings return the first `limit` rows in key order (queries.ts pageKey) after the key `after`. */
+  clients(query: ClientQuery, limit: number, after?: string): Promise<ClientInfo[]>;
   client(clientid: string): Promise<ClientInfo | undefined>;
   online(clientid: string): Promise<boolean>;
-  subscriptions(query: SubscriptionQuery, limit: number): Promise<SubscriptionInfo[]>;
-  routes(limit: number, topic?: string): Promise<RouteInfo[]>;
+  subscriptions(query: SubscriptionQuery, limit: number, after?: string): Promise<SubscriptionInfo[]>;
+  routes(limit: number, topic?: string, after?: string): Promise<RouteInfo[]>;
+  /** A session's queued (`mqueue`) or in-flight messages; undefined when the node does not hold it. */
+  sessionMessages(clientid: string, which: 'mqueue' | 'inflight', after: string | undefined, limit: number, encoding: PayloadEncoding): Promise<SessionMessagePage | undefined>;
 
   plugins(): Promise<PluginInfo[]>;
   plugin(name: string): Promise<PluginInfo | undefined>;
@@ -53,9 +70,21 @@ export interface ClusterNode {
   subscribe(clientid: string, filters: string[], qos: Qos): Promise<Record<string, boolean> | undefined>;
   unsubscribe(clientid: string, filter: string): Promise<boolean | undefined>;
   kick(clientid: string): Promise<string | undefined>;
+  /** Terminates every session the node holds that matches; how many. */
+  kickMatching(query: ClientQuery): Promise<number>;
+  /** Closes the node's connections that a new ban matches (sessions stay); how many. */
+  disconnectBanned(ban: BanRecord): Promise<number>;
 }
 
-export interface Cluster {
+/** What every node shares through the store: answered by any node for all of them. */
+export interface SharedState {
+  retained: RetainedMessages;
+  bans: BanList;
+  /** Broker events of every node. */
+  events: EventSource;
+}
+
+export interface Cluster extends SharedState {
   /** Every node, this one first. */
   nodes(): Promise<ClusterNode[]>;
   /** One node by id, or undefined when no such node is known. */
@@ -65,7 +94,13 @@ export interface Cluster {
 }
 
 export class LocalCluster implements Cluster {
-  constructor(private readonly self: ClusterNode) {}
+  readonly retained: RetainedMessages;
+  readonly bans: BanList;
+  readonly events: EventSource;
+
+  constructor(private readonly self: ClusterNode, shared: SharedState) {
+    ({ retained: this.retained, bans: this.bans, events: this.events } = shared);
+  }
 
   async nodes(): Promise<ClusterNode[]> {
     return [this.self];

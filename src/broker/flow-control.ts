@@ -20,6 +20,8 @@ interface ClientFlow {
   /** Stored messages to resend (after a reconnect), waiting for room in the window. */
   held: { packet: TaggedPacket; write: WriteFn; done: (err?: Error) => void }[];
   queue: TaggedPacket[];
+  /** Messages that ever left the front of `queue`: queue[i] is the session's message number shifted + i. */
+  shifted: number;
   forwarded: WeakSet<object>;
   /** The next delivery stage (in the end Aedes' own deliverQoS). */
   send: DeliverFn;
@@ -46,7 +48,7 @@ export class FlowControl {
   ) {}
 
   readonly stage: DeliveryStage = (client, next) => {
-    const flow: ClientFlow = { client, inflight: new Map(), held: [], queue: [], forwarded: new WeakSet(), send: next };
+    const flow: ClientFlow = { client, inflight: new Map(), held: [], queue: [], shifted: 0, forwarded: new WeakSet(), send: next };
     this.flows.set(client, flow);
     return (packet, cb) => {
       if (packet.qos === 0) return flow.send(packet, cb);
@@ -104,6 +106,16 @@ export class FlowControl {
     return this.flows.get(client)?.queue.length ?? 0;
   }
 
+  /**
+   * What waits for a connected client (the API's view; no copies, do not modify): the queue with
+   * the number of its first message (numbers never change while the client stays connected), and
+   * the messages in flight by packet id.
+   */
+  pending(client: Client): { first: number; queue: readonly TaggedPacket[]; inflight: ReadonlyMap<number, TaggedPacket> } | undefined {
+    const flow = this.flows.get(client);
+    return flow && { first: flow.shifted, queue: flow.queue, inflight: flow.inflight };
+  }
+
   /** The client is gone: hands back what it never acknowledged and what never left the queue. */
   detach(client: Client): Detached {
     const flow = this.flows.get(client);
@@ -126,6 +138,7 @@ export class FlowControl {
     if (this.limits.maxQueue === 0) return this.onDrop(client, packet, 'queue_full');
     if (flow.queue.length >= this.limits.maxQueue) {
       this.queuedTotal--;
+      flow.shifted++;
       this.onDrop(client, flow.queue.shift()!, 'queue_full');
     }
     flow.queue.push(packet);
@@ -161,6 +174,7 @@ export class FlowControl {
     }
     while (flow.inflight.size < this.window(flow) && flow.queue.length > 0) {
       const next = flow.queue.shift()!;
+      flow.shifted++;
       this.queuedTotal--;
       const expiry = (next as { messageExpiry?: number }).messageExpiry;
       if (expiry !== undefined && expiry <= Date.now()) {

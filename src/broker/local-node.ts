@@ -2,7 +2,7 @@
 // session actions, in the API's shapes.
 import type { Aedes } from 'aedes';
 import { brokerInfo, health, nodeInfo, type BrokerInfo, type NodeIdentity, type NodeInfo, type NodeStatus } from './node-info.ts';
-import type { ClientInfo, ClusterNode, RouteInfo, SubscriptionInfo } from './cluster.ts';
+import type { ClientInfo, ClusterNode, RouteInfo, SessionMessage, SessionMessagePage, SubscriptionInfo } from './cluster.ts';
 import type { SessionTracker } from './session-tracker.ts';
 import type { SessionAdmin, PublishRequest } from './admin.ts';
 import type { Qos, SessionRecord } from './sessions.ts';
@@ -12,6 +12,11 @@ import type { Stats, StatsCollector } from './stats.ts';
 import type { Metrics, MetricsCounter } from '../metrics/counter.ts';
 import type { PluginInfo, PluginManager } from '../plugins/manager.ts';
 import type { Store } from '../persistence/open.ts';
+import type { StoredPacket } from '../persistence/codec.ts';
+import type { BanRecord } from '../persistence/ban-store.ts';
+import type { BanList } from './bans.ts';
+import { messageView, type PayloadEncoding } from './message-view.ts';
+import { smallestAfter } from '../util/smallest.ts';
 
 export interface SessionLimits {
   maxInflight: number;
@@ -30,6 +35,7 @@ export class LocalNode implements ClusterNode {
     private readonly counter: MetricsCounter,
     private readonly pluginManager: PluginManager,
     private readonly store: Pick<Store, 'health' | 'mqtt'>,
+    private readonly bans: Pick<BanList, 'matches'>,
   ) {}
 
   get id() { return this.identity.id; }
@@ -102,8 +108,8 @@ export class LocalNode implements ClusterNode {
     return true;
   }
 
-  async clients(query: ClientQuery, limit: number): Promise<ClientInfo[]> {
-    const found = findClients(this.registry, query, limit, (r) => this.queueLength(r));
+  async clients(query: ClientQuery, limit: number, after?: string): Promise<ClientInfo[]> {
+    const found = findClients(this.registry, query, limit, (r) => this.queueLength(r), after);
     return found.map((r) => this.clientInfo(r));
   }
 
@@ -116,12 +122,37 @@ export class LocalNode implements ClusterNode {
     return this.tracker.client(clientid) !== undefined;
   }
 
-  async subscriptions(query: SubscriptionQuery, limit: number): Promise<SubscriptionInfo[]> {
-    return findSubscriptions(this.registry, query, limit).map((s) => ({ node_id: this.id, ...s }));
+  async subscriptions(query: SubscriptionQuery, limit: number, after?: string): Promise<SubscriptionInfo[]> {
+    return findSubscriptions(this.registry, query, limit, after).map((s) => ({ node_id: this.id, ...s }));
   }
 
-  async routes(limit: number, topic?: string): Promise<RouteInfo[]> {
-    return findRoutes(this.registry, limit, topic).map((t) => ({ topic: t, node_id: this.id }));
+  async routes(limit: number, topic?: string, after?: string): Promise<RouteInfo[]> {
+    return findRoutes(this.registry, this.id, limit, topic, after);
+  }
+
+  async sessionMessages(clientid: string, which: 'mqueue' | 'inflight', after: string | undefined, limit: number, encoding: PayloadEncoding): Promise<SessionMessagePage | undefined> {
+    if (!this.registry.get(clientid)) return undefined;
+    // A connected session's messages are numbered by flow control, an offline one's by the store:
+    // a key says which, so that a cursor from before a (dis)connection is recognised.
+    const client = this.tracker.client(clientid);
+    const view = client ? 'live' : 'stored';
+    if (after !== undefined && !/^(live|stored):\d{16}$/.test(after)) return { rows: [], total: 0, stale: true };
+    if (after !== undefined && !after.startsWith(`${view}:`)) return { rows: [], total: 0, stale: true };
+    const key = (n: number) => `${view}:${String(n).padStart(16, '0')}`;
+    const items: { key: string; packet: StoredPacket; packetId: number | null }[] = [];
+    const pending = client && this.tracker.pending(client);
+    if (pending) {
+      if (which === 'mqueue') pending.queue.forEach((p, i) => items.push({ key: key(pending.first + i), packet: p as unknown as StoredPacket, packetId: null }));
+      else for (const [id, p] of pending.inflight) items.push({ key: key(id), packet: p as unknown as StoredPacket, packetId: id });
+    } else if (!client) {
+      for (const e of this.store.mqtt.outgoingEntries(clientid)) {
+        const sent = e.packet.messageId !== undefined;
+        if (which === 'inflight' && sent) items.push({ key: key(e.packet.messageId!), packet: e.packet, packetId: e.packet.messageId! });
+        if (which === 'mqueue' && !sent) items.push({ key: key(e.seq), packet: e.packet, packetId: null });
+      }
+    }
+    const rows = smallestAfter(items, (i) => i.key, after, limit).map((i) => ({ key: i.key, message: sessionMessage(i.packet, i.packetId, encoding) }));
+    return { rows, total: items.length };
   }
 
   publish(req: PublishRequest): Promise<void> {
@@ -141,6 +172,23 @@ export class LocalNode implements ClusterNode {
   async kick(clientid: string): Promise<string | undefined> {
     const r = this.registry.get(clientid);
     return r && this.admin.kick(r);
+  }
+
+  async kickMatching(query: ClientQuery): Promise<number> {
+    const found = findClients(this.registry, query, Infinity, (r) => this.queueLength(r));
+    // A few at a time: each one waits for its store writes.
+    for (let i = 0; i < found.length; i += 64) await Promise.all(found.slice(i, i + 64).map((r) => this.admin.kick(r)));
+    return found.length;
+  }
+
+  async disconnectBanned(ban: BanRecord): Promise<number> {
+    let n = 0;
+    for (const client of Object.values(this.broker.clients)) {
+      if (client.closed || !this.bans.matches(ban, client, this.registry.get(client.id)?.username ?? undefined)) continue;
+      this.tracker.disconnect(client, 'banned');
+      n++;
+    }
+    return n;
   }
 
   /** Messages waiting for the session: FlowControl's queue when connected, the store's otherwise. O(1). */
@@ -179,4 +227,9 @@ export class LocalNode implements ClusterNode {
       last_will: r.last_will,
     };
   }
+}
+
+function sessionMessage(p: StoredPacket, packetId: number | null, encoding: PayloadEncoding): SessionMessage {
+  const { topic = '', ...view } = messageView({ ...p, topic: p.topic ?? '', payload: p.payload ?? Buffer.alloc(0) }, encoding);
+  return { topic, ...view, retain: Boolean(p.retain), packet_id: packetId };
 }

@@ -1,11 +1,21 @@
-// Filtering of sessions and subscriptions for the list endpoints. Filters combine with AND and
-// every scan stops as soon as `limit` rows are found. Lookups by exact client id are O(1).
+// Filtering of sessions and subscriptions for the list endpoints. Filters combine with AND; a
+// listing is the first `limit` matching rows in the order of their page key (api/paging.ts)
+// after the cursor's key. Lookups by exact client id are O(1).
 import type { operations } from '../../generated/openapi.js';
 import type { SessionRecord, SessionRegistry, Qos } from './sessions.ts';
 import { parseShared, topicMatches } from './topics.ts';
+import { smallestAfter } from '../util/smallest.ts';
 
-export type ClientQuery = NonNullable<operations['search_clients']['parameters']['query']>;
-export type SubscriptionQuery = NonNullable<operations['query_subscriptions']['parameters']['query']>;
+type Paging = '_limit' | '_cursor';
+export type ClientQuery = Omit<NonNullable<operations['search_clients']['parameters']['query']>, Paging>;
+export type SubscriptionQuery = Omit<NonNullable<operations['query_subscriptions']['parameters']['query']>, Paging>;
+
+/** The order of each listing: rows compare by these keys (strings, by UTF-16 code units). */
+export const pageKey = {
+  client: (r: { clientid: string }) => r.clientid,
+  subscription: (s: { clientid: string; share: string | null; topic: string }) => `${s.clientid}\u0000${s.share ?? ''}\u0000${s.topic}`,
+  route: (r: { topic: string; node_id: number }) => `${r.topic}\u0000${String(r.node_id).padStart(10, '0')}`,
+};
 
 const seconds = (ms: number) => Math.floor(ms / 1000);
 
@@ -28,21 +38,22 @@ export function clientMatches(r: SessionRecord, q: ClientQuery): boolean {
 }
 
 export function findClients(registry: SessionRegistry, q: ClientQuery, limit: number,
-  queueLength: (r: SessionRecord) => number): SessionRecord[] {
+  queueLength: (r: SessionRecord) => number, after?: string): SessionRecord[] {
+  return smallestAfter(matchingClients(registry, q, queueLength), pageKey.client, after, limit);
+}
+
+function* matchingClients(registry: SessionRegistry, q: ClientQuery, queueLength: (r: SessionRecord) => number): Iterable<SessionRecord> {
   const candidates = q.clientid !== undefined ? [registry.get(q.clientid)].filter((r) => r !== undefined) : registry.values();
-  const out: SessionRecord[] = [];
   const byQueue = q._gte_mqueue_len !== undefined || q._lte_mqueue_len !== undefined;
   for (const r of candidates) {
-    if (out.length >= limit) break;
     if (!clientMatches(r, q)) continue;
     if (byQueue) {
       const n = queueLength(r);
       if (q._gte_mqueue_len !== undefined && n < q._gte_mqueue_len) continue;
       if (q._lte_mqueue_len !== undefined && n > q._lte_mqueue_len) continue;
     }
-    out.push(r);
+    yield r;
   }
-  return out;
 }
 
 export interface SubscriptionRow {
@@ -66,23 +77,24 @@ export function subscriptionRows(r: SessionRecord): SubscriptionRow[] {
   });
 }
 
-export function findSubscriptions(registry: SessionRegistry, q: SubscriptionQuery, limit: number): SubscriptionRow[] {
+export function findSubscriptions(registry: SessionRegistry, q: SubscriptionQuery, limit: number, after?: string): SubscriptionRow[] {
+  return smallestAfter(matchingSubscriptions(registry, q), pageKey.subscription, after, limit);
+}
+
+function* matchingSubscriptions(registry: SessionRegistry, q: SubscriptionQuery): Iterable<SubscriptionRow> {
   const sessions = q.clientid !== undefined ? [registry.get(q.clientid)].filter((r) => r !== undefined)
     // Only the sessions of the routes matching the topic, found in the route trie.
     : q._match_topic !== undefined ? matchingSessions(registry, q._match_topic)
     : registry.values();
-  const out: SubscriptionRow[] = [];
   for (const r of sessions) {
     for (const row of subscriptionRows(r)) {
-      if (out.length >= limit) return out;
       if (q.topic !== undefined && row.topic !== q.topic) continue;
       if (q.qos !== undefined && row.qos !== q.qos) continue;
       if (q.share !== undefined && row.share !== q.share) continue;
       if (q._match_topic !== undefined && !topicMatches(row.topic, q._match_topic)) continue;
-      out.push(row);
+      yield row;
     }
   }
-  return out;
 }
 
 /** Each session subscribed to a filter matching the topic, once. */
@@ -92,11 +104,11 @@ function matchingSessions(registry: SessionRegistry, topic: string): SessionReco
   return [...ids].map((id) => registry.get(id)).filter((r) => r !== undefined);
 }
 
-export function findRoutes(registry: SessionRegistry, limit: number, topic?: string): string[] {
-  const out: string[] = [];
-  for (const f of registry.routeFilters()) {
-    if (out.length >= limit) break;
-    if (topic === undefined || topicMatches(f, topic)) out.push(f);
-  }
-  return out;
+/** The node's routes (topic filters with subscribers) in key order, those matching `topic` when given. */
+export function findRoutes(registry: SessionRegistry, nodeId: number, limit: number, topic?: string, after?: string): { topic: string; node_id: number }[] {
+  return smallestAfter(matchingRoutes(registry, nodeId, topic), pageKey.route, after, limit);
+}
+
+function* matchingRoutes(registry: SessionRegistry, nodeId: number, topic?: string): Iterable<{ topic: string; node_id: number }> {
+  for (const f of registry.routeFilters()) if (topic === undefined || topicMatches(f, topic)) yield { topic: f, node_id: nodeId };
 }

@@ -149,6 +149,17 @@ export class SessionTracker {
     this.forget(clientid, 'kicked');
   }
 
+  /** Closes a client's connection (MQTT 5: DISCONNECT 0x98) and keeps its session; `reason` is reported. */
+  disconnect(client: Client, reason: string): void {
+    this.reasons.set(client, reason);
+    client.disconnect({ reasonCode: ADMINISTRATIVE_ACTION }, () => {});
+  }
+
+  /** What waits for a connected client (the API's queue and in-flight listings). */
+  pending(client: Client) {
+    return this.flow.pending(client);
+  }
+
   private onConnack(connack: { returnCode?: number; reasonCode?: number; sessionPresent: boolean }, client: Client): void {
     const code = connack.reasonCode ?? connack.returnCode ?? 0;
     const packet = this.connects.get(client);

@@ -9,7 +9,9 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { STATS_KEYS } from '../../generated/schema-keys.ts';
-import type { Cluster, ClusterNode } from '../broker/cluster.ts';
+import type { Cluster, ClusterNode, SharedState } from '../broker/cluster.ts';
+import type { EventFeed } from '../broker/event-feed.ts';
+import { ClusterEvents } from './cluster-events.ts';
 import type { SessionRecord, SharedMembership } from '../broker/sessions.ts';
 import type { SharedSubscriptions } from '../broker/shared-subscriptions.ts';
 import type { TaggedPacket } from '../broker/packet.ts';
@@ -19,6 +21,7 @@ import { CorruptRecord, decodePacket, decodeRecord, encodePacket, parseKey, toSt
 import { SharedMqttStore } from './shared-mqtt-store.ts';
 import { assemble, StoreError, type Store } from '../persistence/open.ts';
 import { BackendSessionStore } from '../persistence/session-store.ts';
+import { BanStore } from '../persistence/ban-store.ts';
 import type { Logger } from '../util/log.ts';
 import { ClusterBus } from './bus.ts';
 import { NodeRegistry, reapedKey, type NodeRecord } from './node-registry.ts';
@@ -42,6 +45,9 @@ export interface NodeParts {
   retainedChanged(topic: string, packet: StoredPacket | undefined): void;
   /** Publishes a will of a client whose node is gone. */
   publishWill(will: StoredPacket): Promise<void>;
+  /** What the store shares (any node answers for all), and this node's events (merged with the others'). */
+  state: Omit<SharedState, 'events'>;
+  events: EventFeed;
 }
 
 const REAP_CLAIM_SECONDS = 7 * 24 * 3600;
@@ -52,6 +58,7 @@ export class RedisClusterLink {
   readonly bus: ClusterBus;
   private registry?: NodeRegistry;
   private rpc?: Rpc;
+  private events?: ClusterEvents;
   private parts?: NodeParts;
   /** Where every session other nodes hold is, from their stored records (and its shared groups). */
   private readonly directory = new Map<string, Whereabouts>();
@@ -84,13 +91,16 @@ export class RedisClusterLink {
     await log.attach();
     const mqtt = new SharedMqttStore(backend, await log.sequenceBlock(), record.incarnation);
     const sessions = new BackendSessionStore(backend, (err) => logger.error({ err }, 'session store write failed'));
+    const bans = new BanStore(backend);
     const snapshotAt = await log.head();
     let damaged = 0;
     const records: SessionRecord[] = [];
     for await (const [key, value] of log.entries()) {
       try {
         // Session records are the session store's to load; the link keeps where each one is.
-        if (parseKey(key)?.kind === 'session') records.push(decodeRecord(value).fields as unknown as SessionRecord);
+        const kind = parseKey(key)?.kind;
+        if (kind === 'session') records.push(decodeRecord(value).fields as unknown as SessionRecord);
+        else if (kind === 'ban') bans.apply(key, value);
         else mqtt.apply(key, value);
       } catch (e) {
         if (!(e instanceof CorruptRecord)) throw e;
@@ -99,7 +109,7 @@ export class RedisClusterLink {
     }
     if (damaged) logger.warn({ damaged }, 'shared state: records that fail their checksum were skipped');
     logger.info({ redis: redactUrl(cfg.redis_url), node: node.id }, 'cluster state loaded from Redis');
-    const link = new RedisClusterLink(redis, log, assemble('redis', backend, mqtt, sessions), mqtt, record, snapshotAt, logger, onFatal);
+    const link = new RedisClusterLink(redis, log, assemble('redis', backend, mqtt, sessions, bans), mqtt, record, snapshotAt, logger, onFatal);
     for (const rec of records) link.locate(rec.clientid, rec);
     return link;
   }
@@ -130,7 +140,9 @@ export class RedisClusterLink {
     this.log.follow(this.snapshotAt, (entry) => this.apply(entry));
     // Wills left by this node's previous run (a crash): nobody else publishes those.
     void this.publishOrphanWills((w) => w.brokerId === this.node.name && w.incarnation !== this.node.incarnation);
-    return new RedisCluster(parts.self, this.registry, this.rpc);
+    this.events = new ClusterEvents(this.redis, parts.events, this.node.id);
+    await this.events.start();
+    return new RedisCluster(parts.self, this.registry, this.rpc, { ...parts.state, events: this.events });
   }
 
   /** Waits until this node has applied every change made anywhere so far (before a session resumes). */
@@ -141,6 +153,7 @@ export class RedisClusterLink {
   async close(): Promise<void> {
     await this.registry?.stop();
     await this.rpc?.close();
+    await this.events?.close();
     await this.log.close();
     await this.redis.quit().catch(() => this.redis.disconnect());
   }
@@ -153,6 +166,10 @@ export class RedisClusterLink {
         const rec = value && (decodeRecord(value).fields as unknown as SessionRecord);
         this.locate(k.clientId, rec);
         this.parts?.sessionChanged(k.clientId, rec);
+        continue;
+      }
+      if (k?.kind === 'ban') {
+        this.store.bans.apply(op.key, value);
         continue;
       }
       this.mqtt.apply(op.key, value);
@@ -227,7 +244,13 @@ export class RedisCluster implements Cluster {
     metrics: () => new MetricsCounter().snapshot(),
   };
 
-  constructor(private readonly self: ClusterNode, private readonly registry: NodeRegistry, private readonly rpc: Rpc) {}
+  readonly retained: SharedState['retained'];
+  readonly bans: SharedState['bans'];
+  readonly events: SharedState['events'];
+
+  constructor(private readonly self: ClusterNode, private readonly registry: NodeRegistry, private readonly rpc: Rpc, state: SharedState) {
+    ({ retained: this.retained, bans: this.bans, events: this.events } = state);
+  }
 
   async nodes(): Promise<ClusterNode[]> {
     return this.registry.nodes().map((r) => this.wrap(r));

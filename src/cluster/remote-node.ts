@@ -2,7 +2,9 @@
 // Rpc. A node that is down or does not answer in time gives an empty answer (no clients, no
 // plugins, zero figures) and reports itself not running, so that a cluster-wide request yields
 // a partial answer, never an error.
-import type { ClientInfo, ClusterNode, RouteInfo, SubscriptionInfo } from '../broker/cluster.ts';
+import type { ClientInfo, ClusterNode, RouteInfo, SessionMessagePage, SubscriptionInfo } from '../broker/cluster.ts';
+import type { PayloadEncoding } from '../broker/message-view.ts';
+import type { BanRecord } from '../persistence/ban-store.ts';
 import { brokerInfo, health, type BrokerInfo, type Health, type NodeInfo, type NodeStatus, VERSION, RUNTIME } from '../broker/node-info.ts';
 import type { ClientQuery, SubscriptionQuery } from '../broker/queries.ts';
 import type { PublishRequest } from '../broker/admin.ts';
@@ -59,8 +61,8 @@ export class RemoteNode implements ClusterNode {
     return this.ask('metrics', [], this.zero.metrics);
   }
 
-  clients(query: ClientQuery, limit: number): Promise<ClientInfo[]> {
-    return this.ask('clients', [query, limit], () => []);
+  clients(query: ClientQuery, limit: number, after?: string): Promise<ClientInfo[]> {
+    return this.ask('clients', [query, limit, after], () => []);
   }
 
   client(clientid: string): Promise<ClientInfo | undefined> {
@@ -71,12 +73,16 @@ export class RemoteNode implements ClusterNode {
     return this.ask('online', [clientid], () => false);
   }
 
-  subscriptions(query: SubscriptionQuery, limit: number): Promise<SubscriptionInfo[]> {
-    return this.ask('subscriptions', [query, limit], () => []);
+  subscriptions(query: SubscriptionQuery, limit: number, after?: string): Promise<SubscriptionInfo[]> {
+    return this.ask('subscriptions', [query, limit, after], () => []);
   }
 
-  routes(limit: number, topic?: string): Promise<RouteInfo[]> {
-    return this.ask('routes', [limit, topic], () => []);
+  routes(limit: number, topic?: string, after?: string): Promise<RouteInfo[]> {
+    return this.ask('routes', [limit, topic, after], () => []);
+  }
+
+  sessionMessages(clientid: string, which: 'mqueue' | 'inflight', after: string | undefined, limit: number, encoding: PayloadEncoding): Promise<SessionMessagePage | undefined> {
+    return this.ask('sessionMessages', [clientid, which, after, limit, encoding], () => undefined);
   }
 
   plugins(): Promise<PluginInfo[]> {
@@ -117,6 +123,14 @@ export class RemoteNode implements ClusterNode {
 
   kick(clientid: string): Promise<string | undefined> {
     return this.ask('kick', [clientid], () => undefined);
+  }
+
+  kickMatching(query: ClientQuery): Promise<number> {
+    return this.ask('kickMatching', [query], () => 0);
+  }
+
+  disconnectBanned(ban: BanRecord): Promise<number> {
+    return this.ask('disconnectBanned', [ban], () => 0);
   }
 
   /** The node's answer; `fallback`'s when it is down or does not answer. Its own errors are rethrown. */

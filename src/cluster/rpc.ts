@@ -8,9 +8,9 @@ import type { ClusterNode } from '../broker/cluster.ts';
 /** What another node may ask this one: the async queries and actions of ClusterNode. */
 export const RPC_METHODS = [
   'brokerInfo', 'notReady', 'health', 'nodeInfo', 'stats', 'metrics',
-  'clients', 'client', 'online', 'subscriptions', 'routes',
+  'clients', 'client', 'online', 'subscriptions', 'routes', 'sessionMessages',
   'plugins', 'plugin', 'pluginConfig', 'loadPlugin', 'unloadPlugin', 'reloadPlugin',
-  'publish', 'subscribe', 'unsubscribe', 'kick',
+  'publish', 'subscribe', 'unsubscribe', 'kick', 'kickMatching', 'disconnectBanned',
 ] as const;
 export type RpcMethod = (typeof RPC_METHODS)[number];
 

@@ -116,17 +116,18 @@ export const Keys = {
   will: (clientId: string) => `w/${encodeURIComponent(clientId)}`,
   session: (clientId: string) => `c/${encodeURIComponent(clientId)}`,
   meta: (name: string) => `m/${name}`,
+  ban: (as: string, who: string) => `b/${as}/${encodeURIComponent(who)}`,
 };
 
-export type KeyKind = 'queue' | 'retained' | 'subscription' | 'incoming' | 'will' | 'session' | 'meta';
-const KINDS: Record<string, KeyKind> = { q: 'queue', r: 'retained', s: 'subscription', i: 'incoming', w: 'will', c: 'session', m: 'meta' };
+export type KeyKind = 'queue' | 'retained' | 'subscription' | 'incoming' | 'will' | 'session' | 'meta' | 'ban';
+const KINDS: Record<string, KeyKind> = { q: 'queue', r: 'retained', s: 'subscription', i: 'incoming', w: 'will', c: 'session', m: 'meta', b: 'ban' };
 
 /** A key split into its kind, client id (when it has one) and the rest. */
 export function parseKey(key: string): { kind: KeyKind; clientId: string; rest: string } | undefined {
   const kind = KINDS[key[0]];
   if (!kind || key[1] !== '/') return undefined;
   const body = key.slice(2);
-  if (kind === 'retained' || kind === 'meta') return { kind, clientId: '', rest: body };
+  if (kind === 'retained' || kind === 'meta' || kind === 'ban') return { kind, clientId: '', rest: body };
   const slash = body.indexOf('/');
   const encoded = slash < 0 ? body : body.slice(0, slash);
   try {

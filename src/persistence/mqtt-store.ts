@@ -16,7 +16,7 @@ import { Readable } from 'node:stream';
 import qlobber from 'qlobber';
 import type { Backend, WriteOp } from './backend.ts';
 import { Keys, decodePacket, decodeRecord, encodePacket, encodeRecord, parseKey, toStoredPacket, type StoredPacket } from './codec.ts';
-import { OutgoingQueue } from './outgoing-queue.ts';
+import { OutgoingQueue, type QueueEntry } from './outgoing-queue.ts';
 import { SubscriptionIndex, TRIE_OPTIONS, isWildcardFirst, type StoredSubscription } from './subscription-index.ts';
 import PacketCtor from 'aedes-packet';
 
@@ -166,6 +166,11 @@ export class MqttStore {
     return this.retained.values();
   }
 
+  /** The topic's retained message (not a copy: do not modify), expired or not. */
+  retainedMessage(topic: string): StoredPacket | undefined {
+    return this.retained.get(topic);
+  }
+
   private retainedMatching(pattern: string): StoredPacket[] {
     const matcher = new qlobber.QlobberTrue(TRIE_OPTIONS);
     matcher.add(pattern);
@@ -291,6 +296,11 @@ export class MqttStore {
   outgoingStream(client: ClientRef): Readable {
     // `messageId: undefined` as aedes-packet gives a message not yet sent.
     return Readable.from([...(this.outgoing.get(client.id)?.values() ?? [])].map((e) => ({ ...e.packet, messageId: e.packet.messageId })));
+  }
+
+  /** A session's stored messages in order (the API's view; no copies, do not modify). */
+  outgoingEntries(clientId: string): Iterable<QueueEntry> {
+    return this.outgoing.get(clientId)?.values() ?? [];
   }
 
   /** Messages stored for a session (queued, or sent and not acknowledged). O(1). */

@@ -12,6 +12,7 @@ import { LevelBackend, StoreCorrupt, StoreError, corruptMessage } from './level-
 import { MqttStore } from './mqtt-store.ts';
 import { BackendSessionStore, MemorySessionStore, type SessionStore } from './session-store.ts';
 import { CorruptRecord, parseKey } from './codec.ts';
+import { BanStore } from './ban-store.ts';
 import type { Logger } from '../util/log.ts';
 
 export { StoreError };
@@ -31,6 +32,8 @@ export interface Store {
   /** Aedes' persistence. */
   mqtt: MqttStore;
   sessions: SessionStore;
+  /** Bans of clients (relaymq extension). */
+  bans: BanStore;
   health(): StoreHealth;
   onHealthChange(listener: (h: StoreHealth) => void): void;
   /** Flushes pending writes and closes the database. */
@@ -70,11 +73,14 @@ export async function openStore(cfg: PersistenceConfig, log: Logger): Promise<St
 async function loadLevel(backend: LevelBackend, dir: string, log: Logger, repair: boolean): Promise<Store> {
   const mqtt = new MqttStore(backend);
   const sessions = new BackendSessionStore(backend, (err) => log.error({ err }, 'session store write failed'));
+  const bans = new BanStore(backend);
   const damaged: string[] = [];
   try {
     for await (const [key, value] of backend.entries()) {
       try {
-        if (parseKey(key)?.kind === 'session') BackendSessionStore.check(value);
+        const kind = parseKey(key)?.kind;
+        if (kind === 'session') BackendSessionStore.check(value);
+        else if (kind === 'ban') bans.apply(key, value);
         else mqtt.apply(key, value);
       } catch (e) {
         if (!(e instanceof CorruptRecord)) throw e;
@@ -89,7 +95,7 @@ async function loadLevel(backend: LevelBackend, dir: string, log: Logger, repair
     await backend.write(damaged.map((key) => ({ type: 'del', key })));
     log.warn({ dir, dropped: damaged }, 'store repaired: dropped records that failed their checksum');
   }
-  return assemble('level', backend, mqtt, sessions);
+  return assemble('level', backend, mqtt, sessions, bans);
 }
 
 /** A failed read of the store: corruption (repairable) or another error, both naming the directory. */
@@ -99,11 +105,12 @@ function readError(dir: string, e: Error & { code?: string }): StoreError {
   return new StoreError(`cannot read the store in ${dir}: ${e.message}`);
 }
 
-export function assemble(type: Store['type'], backend: Backend, mqtt: MqttStore, sessions: SessionStore): Store {
+export function assemble(type: Store['type'], backend: Backend, mqtt: MqttStore, sessions: SessionStore, bans = new BanStore(backend)): Store {
   return {
     type,
     mqtt,
     sessions,
+    bans,
     health: () => backend.health(),
     onHealthChange: (l) => backend.onHealthChange(l),
     async close() {

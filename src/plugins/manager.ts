@@ -64,6 +64,7 @@ export class PluginManager {
     await e.instance.start(e.config);
     e.active = true;
     this.ctx.log.info({ plugin: name }, 'plugin loaded');
+    this.ctx.hooks.emit('plugin.loaded', { plugin: name });
   }
 
   /** true when it stopped the plugin; false when it was not active, is immutable or refuses. */
@@ -73,6 +74,7 @@ export class PluginManager {
     if (!(await e.instance!.stop())) return false;
     e.active = false;
     this.ctx.log.info({ plugin: name }, 'plugin unloaded');
+    this.ctx.hooks.emit('plugin.unloaded', { plugin: name });
     return true;
   }
 
