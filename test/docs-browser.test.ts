@@ -43,7 +43,7 @@ test('GET /api/v2/docs renders in Chromium, lists every operation, loads nothing
     assert.deepEqual(rendered, specOperationIds());
 
     // The search (Redoc's worker, a blob: URL) finds an operation by its summary.
-    await page.fill('input[placeholder="Search..."]', 'Kick out');
+    await page.fill('input[placeholder="Search..."]', 'Kick out the specified client');
     const hit = page.locator('[data-role="search:results"] [data-item-id]').first();
     await hit.waitFor({ timeout: 10_000 });
     assert.equal(await hit.getAttribute('data-item-id'), 'tag/clients/operation/kick_client');

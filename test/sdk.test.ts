@@ -70,6 +70,10 @@ test('clients generated from the spec (openapi-fetch, @hey-api/openapi-ts) compi
       assert.equal(out['/metrics/prometheus'], true);
       assert.equal(out['/metrics/prometheus/sum'], true);
       assert.equal(out.prometheusNode, true);
+      assert.deepEqual(out.retains, ['sdk/r']);
+      assert.deepEqual([out.retain, out.deleteRetain, out.deleteRetainByQuery], ['kept', 'ok', 0]);
+      assert.deepEqual([out.ban, out.banned, out.unban, out.unbanAgain], [true, ['sdk/banned'], 'ok', 404]);
+      assert.deepEqual([out.mqueue, out.inflightList, out.events, out.deleteClients], [0, 0, true, 0]);
       assert.equal(out.kick, 'string');
     } finally {
       await mqtt.endAsync(true);

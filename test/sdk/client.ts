@@ -61,5 +61,24 @@ for (const path of ['/metrics/prometheus', '/metrics/prometheus/sum'] as const) 
   out[path] = (ok(await client.GET(path, { parseAs: 'text' })) as string).startsWith('# HELP rmqtt_metrics');
 }
 out.prometheusNode = (ok(await client.GET('/metrics/prometheus/{node}', { params: { path: node }, parseAs: 'text' })) as string).length > 0;
+// relaymq extensions
+ok(await client.POST('/mqtt/publish', { body: { topic: 'sdk/r', payload: 'kept', qos: 1, retain: true } }));
+const sdkR = { path: { topic: 'sdk/r' } };
+out.retains = ok(await client.GET('/retains', { params: { query: { _match_topic: 'sdk/#', _limit: 10 } } })).data.map((m) => m.topic);
+out.retain = ok(await client.GET('/retains/{topic}', { params: sdkR })).data.payload;
+out.deleteRetain = ok(await client.DELETE('/retains/{topic}', { params: sdkR })).data;
+out.deleteRetainByQuery = ok(await client.DELETE('/retains', { params: { query: { topic: 'sdk/r' } } })).data;
+const banned = { as: 'clientid', who: 'sdk/banned' } as const;
+out.ban = ok(await client.POST('/banned', { body: { ...banned, duration: 60 } })).data.until !== null;
+out.banned = ok(await client.GET('/banned', { params: { query: { _limit: 10 } } })).data.map((b) => b.who);
+out.unban = ok(await client.DELETE('/banned/{as}/{who}', { params: { path: banned } })).data;
+out.unbanAgain = (await client.DELETE('/banned', { params: { query: banned } })).response.status;
+out.mqueue = ok(await client.GET('/clients/{clientid}/mqueue', { params: { path: who, query: { _limit: 5 } } })).data.length;
+out.inflightList = ok(await client.GET('/clients/{clientid}/inflight', { params: { path: who } })).data.length;
+const events = await client.GET('/events', { params: { query: { heartbeat: 1 } }, parseAs: 'stream' });
+const reader = (events.data as ReadableStream<Uint8Array>).getReader();
+out.events = new TextDecoder().decode((await reader.read()).value).startsWith('event: stream.open');
+await reader.cancel();
+out.deleteClients = ok(await client.DELETE('/clients', { params: { query: { connected: false } } })).data;
 out.kick = typeof ok(await client.DELETE('/clients/{clientid}', { params: { path: who } })).data;
 console.log(JSON.stringify(out));

@@ -58,5 +58,26 @@ out.metricsNode = (await api.getMetrics({ ...ok, path: node })).data.data.node.i
 out['/metrics/prometheus'] = String((await api.getPrometheusMetrics(text)).data).startsWith('# HELP rmqtt_metrics');
 out['/metrics/prometheus/sum'] = String((await api.getPrometheusMetricsSum(text)).data).startsWith('# HELP rmqtt_metrics');
 out.prometheusNode = String((await api.getPrometheusNodeMetrics({ ...ok, path: node, ...text })).data).length > 0;
+// relaymq extensions
+await api.publish({ ...ok, body: { topic: 'sdk/r', payload: 'kept', qos: 1, retain: true } });
+const sdkR = { topic: 'sdk/r' };
+out.retains = (await api.listRetains({ ...ok, query: { _match_topic: 'sdk/#', _limit: 10 } })).data.data.map((m) => m.topic);
+out.retain = (await api.getRetain({ ...ok, path: sdkR })).data.data.payload;
+out.deleteRetain = (await api.deleteRetain({ ...ok, path: sdkR })).data.data;
+out.deleteRetainByQuery = (await api.deleteRetainByQuery({ ...ok, query: sdkR })).data.data;
+const banned = { as: 'clientid', who: 'sdk/banned' } as const;
+out.ban = (await api.addBan({ ...ok, body: { ...banned, duration: 60 } })).data.data.until !== null;
+out.banned = (await api.listBanned({ ...ok, query: { _limit: 10 } })).data.data.map((b) => b.who);
+out.unban = (await api.deleteBan({ ...ok, path: banned })).data.data;
+out.unbanAgain = (await api.deleteBanByQuery({ query: banned })).response.status;
+out.mqueue = (await api.getClientMqueue({ ...ok, path: who, query: { _limit: 5 } })).data.data.length;
+out.inflightList = (await api.getClientInflight({ ...ok, path: who })).data.data.length;
+// hey-api reads text/event-stream itself: each event's data, parsed.
+const events = new AbortController();
+const { stream } = await api.streamEvents({ query: { heartbeat: 1 }, signal: events.signal, sseMaxRetryAttempts: 0 });
+const first = await stream.next();
+out.events = (first.value as unknown as { type: string }).type === 'stream.open';
+events.abort();
+out.deleteClients = (await api.deleteClients({ ...ok, query: { connected: false } })).data.data;
 out.kick = typeof (await api.kickClient({ ...ok, path: who })).data.data;
 console.log(JSON.stringify(out));
