@@ -2213,6 +2213,7 @@ export interface operations {
             200: {
                 headers: {
                     "X-Next-Cursor": components["headers"]["NextCursor"];
+                    "X-Total-Count": components["headers"]["TotalCount"];
                     [name: string]: unknown;
                 };
                 content: {

@@ -145,6 +145,9 @@ describe('cursors over the seed\'s listings', () => {
     assert.ok(ids.includes('cur-99'));
     assert.equal(replies.at(-1)!.headers['x-next-cursor'], undefined);
     assert.deepEqual(ids, [...ids].sort(), 'client id order');
+    const all = await http(relay, 'GET', '/api/v2/clients?_limit=1');
+    assert.equal(all.headers['x-total-count'], String((await getData(relay, '/api/v2/clients')).length), 'unfiltered: the total');
+    assert.equal((await http(relay, 'GET', '/api/v2/clients?_limit=1&connected=false')).headers['x-total-count'], undefined);
   });
 
   test('/subscriptions and /routes page the same way', async () => {
