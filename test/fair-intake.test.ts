@@ -92,3 +92,64 @@ describe('fair intake', { timeout: 60_000 }, () => {
     }
   });
 });
+
+// Back-pressure (flow-control.ts): a subscriber whose queue grows because it acknowledges
+// slower than its publishers publish holds those publishers back instead of dropping; a stuck
+// one holds nobody for long, and publishers that do not feed it never wait.
+describe('back-pressure from slow subscribers', { timeout: 60_000 }, () => {
+  let relay: RelayMQ;
+  before(async () => { relay = await startTestRelay({ broker: { mqtt: { max_inflight: 4, max_mqueue_len: 100 } } }); });
+  after(() => relay.close());
+
+  const flood = (p: Awaited<ReturnType<typeof rawClient>>, topic: string, n: number) => {
+    for (let i = 1; i <= n; i++) p.send({ cmd: 'publish', topic, payload: Buffer.from(String(i)), qos: 1, messageId: i, retain: false, dup: false });
+  };
+  const dropped = async () => (await (await fetch(`http://127.0.0.1:${relay.ports.http}/api/v2/metrics/sum`)).json()).data['messages.dropped'];
+
+  test('a slow subscriber that keeps acknowledging gets every message, in order: the publisher waits, nothing is dropped', async () => {
+    const before = await dropped();
+    const sub = await rawClient(relay.ports.mqtt!, 'slow-acker');
+    await sub.subscribe('bp/slow', 1);
+    const acking = setInterval(() => { for (const p of sub.publishes.splice(0)) got.push(p) && sub.ack(p.messageId!); }, 5);
+    const got: { payload: string }[] = [];
+    const pub = await rawClient(relay.ports.mqtt!, 'fast-publisher');
+    flood(pub, 'bp/slow', 1000); // ten times the queue, at once
+    try {
+      await waitFor(() => got.length === 1000, 30_000, `1000 messages (got ${got.length})`);
+    } finally {
+      clearInterval(acking);
+    }
+    assert.deepEqual(got.map((p) => Number(p.payload)), Array.from({ length: 1000 }, (_, i) => i + 1));
+    assert.equal(await dropped(), before, 'nothing dropped');
+    await waitFor(() => pub.packets.filter((x) => x.cmd === 'puback').length === 1000, 5000, 'every PUBACK');
+    sub.destroy();
+    pub.destroy();
+  });
+
+  test('a stuck subscriber holds its publisher at most briefly; others on the topic get everything; other publishers never wait', async () => {
+    const stuck = await rawClient(relay.ports.mqtt!, 'stuck-sub'); // never acknowledges
+    await stuck.subscribe('bp/shared', 1);
+    const healthy = await connectClient(relay, { clientId: 'healthy-sub' });
+    const got = collect(healthy);
+    await healthy.subscribeAsync('bp/shared', { qos: 1 });
+    const other = await connectClient(relay, { clientId: 'other-sub' });
+    const otherGot = collect(other);
+    await other.subscribeAsync('bp/other', { qos: 1 });
+
+    const pub = await rawClient(relay.ports.mqtt!, 'feeds-stuck');
+    flood(pub, 'bp/shared', 500);
+    // While that publisher may be held, an unrelated one is served at once.
+    const bystander = await connectClient(relay, { clientId: 'bystander-pub' });
+    const sent = Date.now();
+    await bystander.publishAsync('bp/other', 'prompt', { qos: 1 });
+    await otherGot.next(1, 1000);
+    assert.ok(Date.now() - sent < 1000, `the unrelated publisher waited ${Date.now() - sent} ms`);
+
+    await got.next(500, 15_000);
+    assert.deepEqual(got.messages.map((m) => Number(m.payload)), Array.from({ length: 500 }, (_, i) => i + 1));
+    await waitFor(() => pub.packets.filter((x) => x.cmd === 'puback').length === 500, 10_000, 'every PUBACK');
+    assert.equal(stuck.publishes.length, 4, 'the stuck subscriber got its window');
+    for (const c of [stuck, pub]) c.destroy();
+    await Promise.all([healthy.endAsync(), other.endAsync(), bystander.endAsync()]);
+  });
+});

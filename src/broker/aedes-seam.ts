@@ -81,6 +81,8 @@ export class AedesSeam {
   private readonly fromClients = new WeakSet<object>();
   /** Hands each client's packets to Aedes fairly (see fair-intake.ts). */
   private readonly fairness = new FairIntake();
+  /** The client publishing each QoS 1/2 message Aedes is routing now, by broker counter (for back-pressure). */
+  private readonly publishing = new Map<number, Client>();
   /** Aedes' own parser listener of each client, which the seam calls after the observers. */
   private readonly aedesParsers = new WeakMap<Client, (packet: InboundPacket) => void>();
 
@@ -97,7 +99,11 @@ export class AedesSeam {
       for (const fn of this.order.publish) {
         try { fn(packet, from); } catch (err) { this.failed('publish', err); }
       }
+      // The observers numbered the message (brokerCounter): its deliveries carry that number.
+      const counter = from && packet.qos > 0 ? packet.brokerCounter : undefined;
+      if (counter !== undefined) this.publishing.set(counter, from!);
       publish(packet, from, (err?: Error) => {
+        if (counter !== undefined) this.publishing.delete(counter);
         if (err && (packet.qos === 0 || !this.fromClients.has(packet))) this.refused(packet, from, err);
         then(err);
       });
@@ -169,6 +175,22 @@ export class AedesSeam {
     this.aedesParsers.get(client)?.(packet as InboundPacket);
   }
 
+
+  /** The client whose PUBLISH Aedes is routing, for one of its deliveries (none once it is routed). */
+  publisherOf(packet: { brokerId?: string; brokerCounter?: number }): Client | undefined {
+    // Another node's message (a cluster) carries its own numbering.
+    if (packet.brokerCounter === undefined || packet.brokerId !== this.broker.id) return undefined;
+    return this.publishing.get(packet.brokerCounter);
+  }
+
+  /** Holds a client's PUBLISHes back (its socket is not read) until `holder` releases it. */
+  hold(client: Client, holder: object): void {
+    this.fairness.hold(client, holder);
+  }
+
+  release(holder: object): void {
+    this.fairness.release(holder);
+  }
 
   /** Listens to an Aedes broker event, isolated. */
   on(event: string, fn: (...args: any[]) => void): void {

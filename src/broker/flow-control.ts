@@ -7,12 +7,34 @@
 // persistent session's stored copy). Offline sessions' queues are bounded by the store.
 // relaymq assigns the packet identifiers itself (Aedes keeps an identifier a packet already
 // has), so a PUBACK/PUBCOMP releases exactly the message it acknowledges.
+//
+// Back-pressure: a queue that grows past CONGESTED means the subscriber acknowledges slower than
+// its publishers publish. Dropping would waste what the broker already did for those messages,
+// and lose acknowledged ones; instead the publishers of the messages arriving then are held
+// (fair-intake.ts: their sockets are not read, TCP slows them) until the queue is down to half.
+// A subscriber holds nobody once it acknowledged nothing for STALLED_MS, or after holding for
+// MAX_HOLD_MS: a stuck or very slow one cannot hold its publishers back (its queue drops the
+// oldest instead), and nobody else waits at all.
 import type { Client } from 'aedes';
 import type { AedesSeam, DeliverFn, DeliveryStage, InboundObserver, StoredWriter, WriteFn } from './aedes-seam.ts';
 import { copyPacket, endsExchange, type TaggedPacket } from './packet.ts';
 import type { Aedes } from 'aedes';
 
 export type DropReason = 'queue_full' | 'expired';
+
+/** A queue this long (or max_mqueue_len / 2, when less) holds its publishers back. */
+const CONGESTED = 64;
+/** A subscriber that acknowledged nothing for this long holds nobody back. */
+const STALLED_MS = 1000;
+/** Longest a subscriber holds its publishers back at a time. */
+const MAX_HOLD_MS = 5000;
+
+/** Holds publishers back (the seam's fair intake). */
+export interface Backpressure {
+  publisherOf(packet: TaggedPacket): Client | undefined;
+  hold(publisher: Client, holder: object): void;
+  release(holder: object): void;
+}
 
 interface ClientFlow {
   client: Client;
@@ -25,6 +47,10 @@ interface ClientFlow {
   forwarded: WeakSet<object>;
   /** The next delivery stage (in the end Aedes' own deliverQoS). */
   send: DeliverFn;
+  /** When the client last acknowledged a message (ms). */
+  lastAck: number;
+  /** Since when it holds publishers back (ms); 0: it does not. */
+  holdingSince: number;
 }
 
 export interface Detached {
@@ -40,15 +66,21 @@ export class FlowControl {
   private inflightTotal = 0;
   private queuedTotal = 0;
 
+  /** Flows holding publishers back, checked for a stall. */
+  private readonly holding = new Set<ClientFlow>();
+  private stallCheck?: NodeJS.Timeout;
+
   constructor(
     private readonly broker: Aedes,
-    private readonly seam: AedesSeam,
+    private readonly seam: AedesSeam & Backpressure,
     private readonly limits: { maxInflight: number; maxQueue: number },
     private readonly onDrop: (client: Client, packet: TaggedPacket, reason: DropReason) => void,
   ) {}
 
   readonly stage: DeliveryStage = (client, next) => {
-    const flow: ClientFlow = { client, inflight: new Map(), held: [], queue: [], shifted: 0, forwarded: new WeakSet(), send: next };
+    const flow: ClientFlow = {
+      client, inflight: new Map(), held: [], queue: [], shifted: 0, forwarded: new WeakSet(), send: next, lastAck: Date.now(), holdingSince: 0,
+    };
     this.flows.set(client, flow);
     return (packet, cb) => {
       if (packet.qos === 0) return flow.send(packet, cb);
@@ -121,6 +153,7 @@ export class FlowControl {
     const flow = this.flows.get(client);
     if (!flow) return { unacked: [], queued: [] };
     this.flows.delete(client);
+    this.stopHolding(flow);
     this.inflightTotal -= flow.inflight.size;
     this.queuedTotal -= flow.queue.length;
     // Held resends stay in the store for the next connection; let Aedes' resend loop end.
@@ -131,6 +164,7 @@ export class FlowControl {
   private acknowledged(client: Client, messageId: number): void {
     const flow = this.flows.get(client);
     if (!flow || !this.untrack(flow, messageId)) return;
+    flow.lastAck = Date.now();
     this.drain(client, flow);
   }
 
@@ -143,6 +177,42 @@ export class FlowControl {
     }
     flow.queue.push(packet);
     this.queuedTotal++;
+    if (flow.queue.length >= this.congested()) this.holdPublisher(flow, packet);
+  }
+
+  private congested(): number {
+    return Math.max(1, Math.min(CONGESTED, Math.floor(this.limits.maxQueue / 2)));
+  }
+
+  /** Holds the message's publisher back while this subscriber is slow but alive. */
+  private holdPublisher(flow: ClientFlow, packet: TaggedPacket): void {
+    const now = Date.now();
+    if (now - flow.lastAck > STALLED_MS || (flow.holdingSince && now - flow.holdingSince > MAX_HOLD_MS)) return this.stopHolding(flow);
+    const publisher = this.seam.publisherOf(packet);
+    if (!publisher || publisher === flow.client) return;
+    if (!flow.holdingSince) {
+      flow.holdingSince = now;
+      this.holding.add(flow);
+      this.stallCheck ??= setInterval(() => this.checkStalls(), STALLED_MS / 4).unref();
+    }
+    this.seam.hold(publisher, flow);
+  }
+
+  private stopHolding(flow: ClientFlow): void {
+    if (!this.holding.delete(flow)) return;
+    this.seam.release(flow);
+    if (this.holding.size === 0) {
+      clearInterval(this.stallCheck);
+      this.stallCheck = undefined;
+    }
+  }
+
+  /** Subscribers that stopped acknowledging, or held too long, let their publishers go. */
+  private checkStalls(): void {
+    const now = Date.now();
+    for (const flow of this.holding) {
+      if (now - flow.lastAck > STALLED_MS || now - flow.holdingSince > MAX_HOLD_MS) this.stopHolding(flow);
+    }
   }
 
   private send(client: Client, flow: ClientFlow, packet: TaggedPacket, cb: (err?: Error) => void): void {
@@ -182,6 +252,10 @@ export class FlowControl {
         continue;
       }
       this.send(client, flow, next, noop);
+    }
+    if (flow.queue.length <= this.congested() / 2) {
+      this.stopHolding(flow);
+      flow.holdingSince = 0;
     }
   }
 
