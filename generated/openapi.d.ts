@@ -3445,6 +3445,8 @@ export interface operations {
                 clientid?: components["schemas"]["ClientId"];
                 /** @description Seconds between heartbeats (default 15). */
                 heartbeat?: number;
+                /** @description Seconds after which the server ends the stream (as `timeoutSeconds` does for a Kubernetes watch), for tools that read a response to its end; absent: the stream stays open. */
+                timeout?: number;
             };
             header?: never;
             path?: never;
@@ -3452,7 +3454,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The event stream; it stays open until the client closes it. */
+            /** @description The event stream; it stays open until the client closes it, or `timeout` seconds pass. */
             200: {
                 headers: {
                     [name: string]: unknown;

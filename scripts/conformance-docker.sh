@@ -14,5 +14,7 @@ token="${2:-${RELAYMQ_TOKEN:-}}"
 auth=()
 if [ -n "$token" ]; then auth=(--header "Authorization: Bearer ${token}"); fi
 
+# GET /events is an event stream that stays open, and Schemathesis reads a response to its end
+# (schemathesis/schemathesis#3633): it is left out here; the TypeScript fuzzer covers it.
 exec docker run --rm --network host -v "$PWD/spec:/spec:ro" schemathesis/schemathesis:stable \
-  run /spec/openapi.yaml --url "$base_url" --checks all "${auth[@]}"
+  run /spec/openapi.yaml --url "$base_url" --checks all --exclude-operation-id stream_events "${auth[@]}"

@@ -110,8 +110,16 @@ describe('event stream', () => {
     s.close();
   });
 
+  test('timeout: the server ends the stream after that many seconds', async () => {
+    const started = Date.now();
+    const s = await openStream(relay, '?timeout=1');
+    await waitFor(() => s.ended, 3000, 'the end of the stream');
+    assert.ok(Date.now() - started >= 900, `ended after ${Date.now() - started} ms`);
+    assert.equal(s.events[0].event, 'stream.open');
+  });
+
   test('bad filters are 400s in the envelope', async () => {
-    for (const q of ['?type=client.exploded', '?type=', '?heartbeat=0', '?heartbeat=301', '?clientid=']) {
+    for (const q of ['?type=client.exploded', '?type=', '?heartbeat=0', '?heartbeat=301', '?clientid=', '?timeout=0']) {
       const r = await http(relay, 'GET', `/api/v2/events${q}`);
       assert.equal(r.status, 400, q);
       assert.equal(r.json.code, 400);

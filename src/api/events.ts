@@ -18,6 +18,8 @@ interface StreamOptions {
   types?: Set<FeedEventType>;
   clientid?: string;
   heartbeatMs: number;
+  /** The server ends the stream after this long; undefined: never. */
+  timeoutMs?: number;
   nodeId: number;
 }
 
@@ -45,6 +47,7 @@ class EventStream extends StreamingReply {
       ended = true;
       unsubscribe();
       clearInterval(heartbeat);
+      clearTimeout(timeout);
     };
     res.on('drain', () => {
       waiting = false;
@@ -66,6 +69,10 @@ class EventStream extends StreamingReply {
     });
     const heartbeat = setInterval(() => write(': heartbeat\n\n'), this.o.heartbeatMs);
     heartbeat.unref();
+    const timeout = this.o.timeoutMs === undefined ? undefined : setTimeout(() => {
+      end();
+      res.end();
+    }, this.o.timeoutMs).unref();
     req.socket.on('close', end);
     res.on('close', end);
     write(frame({ type: 'stream.open', node_id: this.o.nodeId, time: Date.now() }));
@@ -85,5 +92,6 @@ export const stream_events: Handler<'stream_events'> = async (req, ctx) => new E
   types: req.query.type === undefined ? undefined : new Set(req.query.type.split(',') as FeedEventType[]),
   clientid: req.query.clientid,
   heartbeatMs: (req.query.heartbeat ?? DEFAULT_HEARTBEAT_S) * 1000,
+  timeoutMs: req.query.timeout === undefined ? undefined : req.query.timeout * 1000,
   nodeId: ctx.cluster.local().id,
 });
