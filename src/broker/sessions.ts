@@ -4,6 +4,7 @@
 // It also keeps the route index (topic filter → number of subscribing sessions), updated with
 // every subscription change, so routes and topic matching never scan all sessions.
 import { parseShared } from './topics.ts';
+import { SortedStrings } from '../util/sorted-strings.ts';
 import { RouteIndex } from './route-index.ts';
 
 export type Qos = 0 | 1 | 2;
@@ -68,6 +69,8 @@ export interface SessionSink {
 
 export class SessionRegistry {
   private readonly sessions = new Map<string, SessionRecord>();
+  /** The client ids in order, for listings that page by client id. */
+  private readonly ids = new SortedStrings();
   /** Records changed since they were last handed to the sink: saved once per turn of the event loop. */
   private readonly dirty = new Set<SessionRecord>();
   private flushScheduled = false;
@@ -89,6 +92,11 @@ export class SessionRegistry {
     return this.sessions.values();
   }
 
+  /** The client ids after `after` (all when undefined), in order. */
+  idsAfter(after?: string): Iterable<string> {
+    return this.ids.after(after);
+  }
+
   get size(): number {
     return this.sessions.size;
   }
@@ -98,7 +106,10 @@ export class SessionRegistry {
     const prev = this.sessions.get(rec.clientid);
     if (prev && prev !== rec) this.unindex(prev);
     this.sessions.set(rec.clientid, rec);
-    if (!prev) this.onHold(rec.clientid, true);
+    if (!prev) {
+      this.ids.add(rec.clientid);
+      this.onHold(rec.clientid, true);
+    }
     if (prev !== rec) for (const f of Object.keys(rec.subscriptions)) this.indexFilter(rec, f, +1);
     if (prev && prev !== rec) this.dirty.delete(prev);
     this.markDirty(rec);
@@ -125,6 +136,7 @@ export class SessionRegistry {
     if (rec) {
       this.unindex(rec);
       this.sessions.delete(clientid);
+      this.ids.delete(clientid);
       this.dirty.delete(rec);
       this.onHold(clientid, false);
     }

@@ -1,0 +1,89 @@
+// A set of strings kept in order (by UTF-16 code units, as `<` compares them), for listings that
+// page in key order (api/paging.ts): a listing reads from its cursor on and stops after its
+// page, instead of looking at every key. Chunks of at most MAX_CHUNK sorted strings: adding or
+// removing one moves at most a chunk's worth; finding a place is two binary searches.
+
+const MAX_CHUNK = 512;
+
+export class SortedStrings {
+  private chunks: string[][] = [];
+  private count = 0;
+
+  get size(): number {
+    return this.count;
+  }
+
+  add(s: string): void {
+    if (this.chunks.length === 0) {
+      this.chunks.push([s]);
+      this.count++;
+      return;
+    }
+    const c = Math.min(this.chunkFor(s), this.chunks.length - 1);
+    const chunk = this.chunks[c];
+    const i = lowerBound(chunk, s);
+    if (chunk[i] === s) return;
+    chunk.splice(i, 0, s);
+    this.count++;
+    if (chunk.length > MAX_CHUNK) this.chunks.splice(c + 1, 0, chunk.splice(MAX_CHUNK >> 1));
+  }
+
+  delete(s: string): boolean {
+    const c = this.chunkFor(s);
+    const chunk = this.chunks[c];
+    if (!chunk) return false;
+    const i = lowerBound(chunk, s);
+    if (chunk[i] !== s) return false;
+    chunk.splice(i, 1);
+    this.count--;
+    if (chunk.length === 0) this.chunks.splice(c, 1);
+    return true;
+  }
+
+  /** The strings after `after` (all when undefined), in order. */
+  *after(after?: string): Generator<string> {
+    let c = after === undefined ? 0 : this.chunkFor(after);
+    let i = after === undefined ? 0 : upperBound(this.chunks[c] ?? [], after);
+    for (; c < this.chunks.length; c++, i = 0) {
+      const chunk = this.chunks[c];
+      for (; i < chunk.length; i++) yield chunk[i];
+    }
+  }
+
+  /** The first chunk whose last string is at least `s` (chunks.length when none is). */
+  private chunkFor(s: string): number {
+    let lo = 0;
+    let hi = this.chunks.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      const chunk = this.chunks[mid];
+      if (chunk[chunk.length - 1] < s) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+}
+
+/** The first index whose string is at least `s`. */
+function lowerBound(a: string[], s: string): number {
+  let lo = 0;
+  let hi = a.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (a[mid] < s) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** The first index whose string is greater than `s`. */
+function upperBound(a: string[], s: string): number {
+  let lo = 0;
+  let hi = a.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (a[mid] <= s) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
