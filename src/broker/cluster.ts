@@ -1,7 +1,7 @@
 // The Cluster is how the API reaches broker state: a set of nodes, each answering per-node
-// queries and actions. Today the only implementation is LocalCluster (this process is the
-// whole cluster); a Redis-backed cluster implements the same interfaces and needs no handler
-// change.
+// queries and actions, and what any node answers for all (SharedState). LocalCluster: this
+// process is the whole cluster; RedisCluster (src/cluster/): nodes sharing state through Redis.
+// Handlers do not know which one they have.
 import type { components } from '../../generated/openapi.js';
 import type { BrokerInfo, Health, NodeInfo, NodeStatus } from './node-info.ts';
 import type { ClientQuery, SubscriptionQuery } from './queries.ts';
@@ -76,7 +76,7 @@ export interface ClusterNode {
   disconnectBanned(ban: BanRecord): Promise<number>;
 }
 
-/** What every node shares through the store: answered by any node for all of them. */
+/** What any node answers for the whole cluster: retained messages and bans (in the shared store), every node's events. */
 export interface SharedState {
   retained: RetainedMessages;
   bans: BanList;
