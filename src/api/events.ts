@@ -3,7 +3,7 @@
 // Each listener has a bounded buffer: events wait in it while the socket's own buffer is full.
 // A listener that falls MAX_PENDING events behind gets a final `stream.overflow` event and is
 // disconnected, so a slow dashboard costs the broker at most that much memory and never slows it.
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ServerResponse } from 'node:http';
 import type { Handler } from './types.ts';
 import { StreamingReply } from './streaming.ts';
 import type { EventSource, FeedEvent, FeedEventType } from '../broker/event-feed.ts';
@@ -28,7 +28,7 @@ class EventStream extends StreamingReply {
     super();
   }
 
-  start(req: IncomingMessage, res: ServerResponse): void {
+  start(res: ServerResponse): void {
     res.writeHead(200, {
       'Content-Type': 'text/event-stream; charset=utf-8',
       'Cache-Control': 'no-cache',
@@ -73,7 +73,6 @@ class EventStream extends StreamingReply {
       end();
       res.end();
     }, this.o.timeoutMs).unref();
-    req.socket.on('close', end);
     res.on('close', end);
     write(frame({ type: 'stream.open', node_id: this.o.nodeId, time: Date.now() }));
   }

@@ -6,6 +6,7 @@
 // RMQTT clients are unaffected.
 import type { ApiContext, ApiRequest, OperationId } from './types.ts';
 import type { ClusterNode } from '../broker/cluster.ts';
+import { compareKeys } from '../util/smallest.ts';
 
 export function encodeCursor(key: string): string {
   return Buffer.from(key, 'utf8').toString('base64url');
@@ -21,7 +22,7 @@ export function decodeCursor(cursor: string | undefined): string | undefined {
  * smallest `limit + 1`): sets X-Next-Cursor when more follow, and X-Total-Count when known.
  */
 export function page<T, K extends OperationId>(req: ApiRequest<K>, rows: T[], key: (row: T) => string, limit: number, total?: number): T[] {
-  const sorted = rows.map((row) => ({ row, k: key(row) })).sort((a, b) => (a.k < b.k ? -1 : a.k > b.k ? 1 : 0));
+  const sorted = rows.map((row) => ({ row, k: key(row) })).sort((a, b) => compareKeys(a.k, b.k));
   const out = sorted.slice(0, limit);
   if (sorted.length > limit) req.reply.header('X-Next-Cursor', encodeCursor(out[out.length - 1].k));
   if (total !== undefined) req.reply.header('X-Total-Count', String(total));

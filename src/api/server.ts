@@ -107,7 +107,7 @@ async function handle(backend: ApiBackend, ctx: ApiContext, req: IncomingMessage
     if (match.operation.requestBody) body = await readJsonBody(req, res);
     else req.resume();
     const reply = await backend.dispatch(match.operation, { path: url.pathname, rawParams: match.rawParams ?? {}, query, headers: req.headers, body }, ctx);
-    if (reply.data instanceof StreamingReply) return reply.data.start(req, res);
+    if (reply.data instanceof StreamingReply) return reply.data.start(res);
     const raw = (d: unknown) => (typeof d === 'string' ? d : JSON.stringify(d));
     for (const [name, value] of Object.entries(reply.headers)) res.setHeader(name, value);
     send(res, reply.status, reply.contentType ? raw(reply.data) : envelope(0, '', reply.data), reply.contentType);

@@ -48,6 +48,8 @@ export interface ClusterNode {
   /** Listings return the first `limit` rows in key order (queries.ts pageKey) after the key `after`. */
   clients(query: ClientQuery, limit: number, after?: string): Promise<ClientInfo[]>;
   client(clientid: string): Promise<ClientInfo | undefined>;
+  /** Sessions the node holds (what its `clients` lists unfiltered). O(1). */
+  sessionCount(): Promise<number>;
   online(clientid: string): Promise<boolean>;
   subscriptions(query: SubscriptionQuery, limit: number, after?: string): Promise<SubscriptionInfo[]>;
   routes(limit: number, topic?: string, after?: string): Promise<RouteInfo[]>;

@@ -54,21 +54,13 @@ export class EventFeed implements EventSource {
     };
   }
 
-  /** Whether anyone listens (a cluster forwards this node's events only then). */
-  listened(): boolean {
-    return this.listeners.size > 0;
-  }
-
-  /** An event that happened on another node of the cluster. */
-  deliver(e: FeedEvent): void {
-    for (const l of this.listeners) l(e);
-  }
-
   private attach(): void {
     for (const [name, [type, fields]] of Object.entries(TRANSLATIONS) as [keyof BrokerEvents, [FeedEventType, (e: unknown) => Record<string, unknown> | undefined]][]) {
       this.unhook.push(this.hooks.on(name, (e) => {
         const f = fields(e);
-        if (f) this.deliver({ type, node_id: this.nodeId, time: Date.now(), ...f });
+        if (!f) return;
+        const event: FeedEvent = { type, node_id: this.nodeId, time: Date.now(), ...f };
+        for (const l of this.listeners) l(event);
       }));
     }
   }

@@ -29,13 +29,6 @@ const STALLED_MS = 1000;
 /** Longest a subscriber holds its publishers back at a time. */
 const MAX_HOLD_MS = 5000;
 
-/** Holds publishers back (the seam's fair intake). */
-export interface Backpressure {
-  publisherOf(packet: TaggedPacket): Client | undefined;
-  hold(publisher: Client, holder: object): void;
-  release(holder: object): void;
-}
-
 interface ClientFlow {
   client: Client;
   inflight: Map<number, TaggedPacket>;
@@ -69,13 +62,17 @@ export class FlowControl {
   /** Flows holding publishers back, checked for a stall. */
   private readonly holding = new Set<ClientFlow>();
   private stallCheck?: NodeJS.Timeout;
+  /** Queue length from which a subscriber holds its publishers back. */
+  private readonly congested: number;
 
   constructor(
     private readonly broker: Aedes,
-    private readonly seam: AedesSeam & Backpressure,
+    private readonly seam: AedesSeam,
     private readonly limits: { maxInflight: number; maxQueue: number },
     private readonly onDrop: (client: Client, packet: TaggedPacket, reason: DropReason) => void,
-  ) {}
+  ) {
+    this.congested = Math.max(1, Math.min(CONGESTED, Math.floor(limits.maxQueue / 2)));
+  }
 
   readonly stage: DeliveryStage = (client, next) => {
     const flow: ClientFlow = {
@@ -177,11 +174,7 @@ export class FlowControl {
     }
     flow.queue.push(packet);
     this.queuedTotal++;
-    if (flow.queue.length >= this.congested()) this.holdPublisher(flow, packet);
-  }
-
-  private congested(): number {
-    return Math.max(1, Math.min(CONGESTED, Math.floor(this.limits.maxQueue / 2)));
+    if (flow.queue.length >= this.congested) this.holdPublisher(flow, packet);
   }
 
   /** Holds the message's publisher back while this subscriber is slow but alive. */
@@ -253,7 +246,7 @@ export class FlowControl {
       }
       this.send(client, flow, next, noop);
     }
-    if (flow.queue.length <= this.congested() / 2) {
+    if (flow.queue.length <= this.congested / 2) {
       this.stopHolding(flow);
       flow.holdingSince = 0;
     }

@@ -118,6 +118,10 @@ export class LocalNode implements ClusterNode {
     return r && this.clientInfo(r);
   }
 
+  async sessionCount(): Promise<number> {
+    return this.registry.size;
+  }
+
   async online(clientid: string): Promise<boolean> {
     return this.tracker.client(clientid) !== undefined;
   }
@@ -230,6 +234,5 @@ export class LocalNode implements ClusterNode {
 }
 
 function sessionMessage(p: StoredPacket, packetId: number | null, encoding: PayloadEncoding): SessionMessage {
-  const { topic = '', ...view } = messageView({ ...p, topic: p.topic ?? '', payload: p.payload ?? Buffer.alloc(0) }, encoding);
-  return { topic, ...view, retain: Boolean(p.retain), packet_id: packetId };
+  return { ...messageView(p, encoding), retain: Boolean(p.retain), packet_id: packetId };
 }

@@ -25,7 +25,7 @@ export function messageView(p: StoredPacket, encoding: PayloadEncoding): Message
     }
   }
   return {
-    topic: p.topic,
+    topic: p.topic ?? '', // a QoS 2 message past PUBREC is stored as its PUBREL: no topic
     payload: text ?? payload.toString('base64'),
     encoding: text === undefined ? 'base64' : 'plain',
     qos: p.qos,

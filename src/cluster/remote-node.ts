@@ -69,6 +69,10 @@ export class RemoteNode implements ClusterNode {
     return this.ask('client', [clientid], () => undefined);
   }
 
+  sessionCount(): Promise<number> {
+    return this.ask('sessionCount', [], () => 0);
+  }
+
   online(clientid: string): Promise<boolean> {
     return this.ask('online', [clientid], () => false);
   }

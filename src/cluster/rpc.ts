@@ -8,7 +8,7 @@ import type { ClusterNode } from '../broker/cluster.ts';
 /** What another node may ask this one: the async queries and actions of ClusterNode. */
 export const RPC_METHODS = [
   'brokerInfo', 'notReady', 'health', 'nodeInfo', 'stats', 'metrics',
-  'clients', 'client', 'online', 'subscriptions', 'routes', 'sessionMessages',
+  'clients', 'client', 'sessionCount', 'online', 'subscriptions', 'routes', 'sessionMessages',
   'plugins', 'plugin', 'pluginConfig', 'loadPlugin', 'unloadPlugin', 'reloadPlugin',
   'publish', 'subscribe', 'unsubscribe', 'kick', 'kickMatching', 'disconnectBanned',
 ] as const;

@@ -3,6 +3,11 @@
 // costs one comparison unless it is smaller than the largest kept, so n items cost O(n + k log k
 // log n) — a listing of 100,000 sessions is one pass, however few rows the page has.
 
+/** The order of page keys: by UTF-16 code units, as `<` compares strings, the same on every node. */
+export function compareKeys(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
 export function smallestAfter<T>(items: Iterable<T>, key: (item: T) => string, after: string | undefined, k: number): T[] {
   if (k <= 0) return [];
   const heap: { item: T; key: string }[] = [];
@@ -17,7 +22,7 @@ export function smallestAfter<T>(items: Iterable<T>, key: (item: T) => string, a
       siftDown(heap, 0);
     }
   }
-  return heap.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)).map((x) => x.item);
+  return heap.sort((a, b) => compareKeys(a.key, b.key)).map((x) => x.item);
 }
 
 /** Max-heap on `key`: every parent's key is at least its children's. */

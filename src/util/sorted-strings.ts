@@ -21,7 +21,7 @@ export class SortedStrings {
     }
     const c = Math.min(this.chunkFor(s), this.chunks.length - 1);
     const chunk = this.chunks[c];
-    const i = lowerBound(chunk, s);
+    const i = bound(chunk, s);
     if (chunk[i] === s) return;
     chunk.splice(i, 0, s);
     this.count++;
@@ -32,7 +32,7 @@ export class SortedStrings {
     const c = this.chunkFor(s);
     const chunk = this.chunks[c];
     if (!chunk) return false;
-    const i = lowerBound(chunk, s);
+    const i = bound(chunk, s);
     if (chunk[i] !== s) return false;
     chunk.splice(i, 1);
     this.count--;
@@ -43,7 +43,7 @@ export class SortedStrings {
   /** The strings after `after` (all when undefined), in order. */
   *after(after?: string): Generator<string> {
     let c = after === undefined ? 0 : this.chunkFor(after);
-    let i = after === undefined ? 0 : upperBound(this.chunks[c] ?? [], after);
+    let i = after === undefined ? 0 : bound(this.chunks[c] ?? [], after, true);
     for (; c < this.chunks.length; c++, i = 0) {
       const chunk = this.chunks[c];
       for (; i < chunk.length; i++) yield chunk[i];
@@ -64,25 +64,13 @@ export class SortedStrings {
   }
 }
 
-/** The first index whose string is at least `s`. */
-function lowerBound(a: string[], s: string): number {
+/** The first index whose string is at least `s` (`past`: greater than `s`). */
+function bound(a: string[], s: string, past = false): number {
   let lo = 0;
   let hi = a.length;
   while (lo < hi) {
     const mid = (lo + hi) >> 1;
-    if (a[mid] < s) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
-/** The first index whose string is greater than `s`. */
-function upperBound(a: string[], s: string): number {
-  let lo = 0;
-  let hi = a.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (a[mid] <= s) lo = mid + 1;
+    if (a[mid] < s || (past && a[mid] === s)) lo = mid + 1;
     else hi = mid;
   }
   return lo;
