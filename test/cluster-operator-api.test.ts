@@ -75,7 +75,6 @@ describe('operator API on a cluster', { timeout: 240_000 }, () => {
     await waitFor(async () => {
       const c = await connect(nodes[1], { clientId: `c-ev-probe-${Date.now()}` });
       c.end(true);
-      await new Promise((r) => setTimeout(r, 200));
       return stream.seen.some((e) => e.type === 'client.connected' && e.node_id === 2);
     }, 15_000, 'an event of node 2 on node 1');
     const c = await connect(nodes[2], { clientId: 'c-ev-3' });

@@ -134,7 +134,7 @@ describe('event stream', () => {
     slow.write('GET /api/v2/events?type=message.dropped HTTP/1.1\r\nHost: x\r\n\r\n');
     slow.pause();
     const healthy = await openStream(relay, '?type=client.connected');
-    await new Promise((r) => setTimeout(r, 100));
+    await waitFor(() => healthy.events.length >= 1, 5000, 'the healthy listener\'s stream.open');
 
     // Dropped messages on long topics (30 kB events): a subscriber holding one queued message, flooded.
     const sink = await connectClient(relay, { clientId: 'ev-sink', clean: false });
