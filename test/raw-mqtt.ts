@@ -18,6 +18,8 @@ export interface RawClient {
   ack(messageId: number): void;
   /** Sends any packet as given (fields as mqtt-packet names them). */
   send(packet: Record<string, unknown>): void;
+  /** Sends the packets in one socket write (so that the broker reads them at once). */
+  sendAll(packets: Record<string, unknown>[]): void;
   /** Waits (bounded) for a packet matching `match` among those received from now on. */
   next(match: (p: any) => boolean, timeoutMs?: number): Promise<any>;
   /** Closes the socket without DISCONNECT (an unexpected loss of connection). */
@@ -52,6 +54,9 @@ export async function rawClient(port: number, clientId: string, opts: RawOptions
     },
     send(packet) {
       write(packet);
+    },
+    sendAll(packets) {
+      socket.write(Buffer.concat(packets.map((p) => mqttPacket.generate(p as never, { protocolVersion: version }))));
     },
     next(match, timeoutMs = 5000) {
       return new Promise((resolve, reject) => {

@@ -13,7 +13,8 @@
 //   deliver   every QoS 0/1/2 delivery to a client (live, retained on subscribe, shared) — a
 //             wrapper around the client's deliverQoS, which Aedes calls for each of them;
 //   outbound  every packet written to a client (Aedes' beforeWrite option, patch 014): a stage
-//             may change it (a copy) or not send it;
+//             may change it (a copy) or not send it; the seam itself batches the writes of a
+//             turn to each client into one system call (write-batching.ts);
 //   stored    the resend of a stored message after a reconnect (client.writeStored, patch 015),
 //             which flow control paces;
 //   closed    every connection once closed — also one that never registered (superseded by a
@@ -27,6 +28,7 @@
 // covered by a test (test/aedes-seam.test.ts) that fails when Aedes' behaviour changes.
 import type { Aedes, AedesPublishPacket, Client, Subscription } from 'aedes';
 import { FairIntake } from './fair-intake.ts';
+import { batchWrites } from './write-batching.ts';
 import type { Logger } from '../util/log.ts';
 
 /** A packet from a client, as mqtt-packet parsed it. */
@@ -83,6 +85,8 @@ export class AedesSeam {
   private readonly fairness = new FairIntake();
   /** The client publishing each QoS 1/2 message Aedes is routing now, by broker counter (for back-pressure). */
   private readonly publishing = new Map<number, Client>();
+  /** Called before each write to a client: its writes of one turn leave together (write-batching.ts). */
+  private readonly writeBatches = new WeakMap<Client, () => void>();
   /** Aedes' own parser listener of each client, which the seam calls after the observers. */
   private readonly aedesParsers = new WeakMap<Client, (packet: InboundPacket) => void>();
 
@@ -109,20 +113,19 @@ export class AedesSeam {
       });
     };
     this.on('publishRefused', (packet: AedesPublishPacket, client: Client, err: Error) => this.refused(packet, client, err));
-    if (order.outbound.length) {
-      (this.broker as unknown as { beforeWrite: OutboundStage }).beforeWrite = (client, packet) => {
-        let out: OutboundPacket | null = packet;
-        for (const stage of this.order.outbound) {
-          try {
-            out = stage(client, out);
-          } catch (err) {
-            this.log.error({ err, clientid: client.id }, 'outbound stage failed; writing the packet as it is');
-          }
-          if (out === null) return null;
+    (this.broker as unknown as { beforeWrite: OutboundStage }).beforeWrite = (client, packet) => {
+      this.writeBatches.get(client)?.();
+      let out: OutboundPacket | null = packet;
+      for (const stage of this.order.outbound) {
+        try {
+          out = stage(client, out);
+        } catch (err) {
+          this.log.error({ err, clientid: client.id }, 'outbound stage failed; writing the packet as it is');
         }
-        return out;
-      };
-    }
+        if (out === null) return null;
+      }
+      return out;
+    };
   }
 
   /** Prepares a new connection (call right after broker.handle creates the client). */
@@ -148,7 +151,11 @@ export class AedesSeam {
       const write = client.writeStored.bind(client);
       client.writeStored = (packet, done) => stored(client, packet, write, done);
     }
-    let chain: DeliverFn = client.deliverQoS;
+    const batch = batchWrites(client.conn as object);
+    this.writeBatches.set(client, batch);
+    // Aedes writes a delivery from an immediate: cork before it is queued (see write-batching.ts).
+    const aedesDeliver = client.deliverQoS;
+    let chain: DeliverFn = (packet, cb) => { batch(); aedesDeliver(packet, cb); };
     for (const stage of [...this.order.deliver].reverse()) {
       const next = chain;
       const deliver = stage(client, next);
