@@ -41,7 +41,7 @@ export async function startBroker(kind: BrokerKind, relaymqOverrides: Record<str
     port = await freePort();
     const conf = join(mkdtempSync(join(tmpdir(), 'bench-mosquitto-')), 'mosquitto.conf');
     // Mosquitto's per-client queue defaults are smaller than relaymq's: give it the same room.
-    writeFileSync(conf, `listener ${port} 127.0.0.1\nallow_anonymous true\nmax_queued_messages 1000\nmax_inflight_messages 16\npersistence false\n`);
+    writeFileSync(conf, `listener ${port} 127.0.0.1\nallow_anonymous true\nmax_queued_messages 1000\nmax_inflight_messages 128\npersistence false\n`);
     child = spawn('mosquitto', ['-c', conf], { stdio: ['ignore', 'ignore', 'ignore'] });
     await waitForPort(port);
   } else {

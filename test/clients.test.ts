@@ -28,7 +28,7 @@ describe('client objects', () => {
       node_id: 1, clientid: 'fields-v4', username: 'alice', proto_ver: 4, ip_address: '127.0.0.1', port: localPort,
       connected_at: undefined, disconnected_at: '', disconnected_reason: '', connected: true, keepalive: 42,
       clean_start: true, session_present: false, expiry_interval: 7200, created_at: undefined,
-      subscriptions_cnt: 0, max_subscriptions: 0, inflight: 0, max_inflight: 16, mqueue_len: 0, max_mqueue: 1000,
+      subscriptions_cnt: 0, max_subscriptions: 0, inflight: 0, max_inflight: 128, mqueue_len: 0, max_mqueue: 1000,
       extra_attrs: 0, last_will: { message: 'dGVzdCAvdGVzdC9sd3QgLi4u', qos: 1, retain: false, topic: '/test/lwt' },
     });
     assert.match(data.connected_at, DATETIME);

@@ -64,7 +64,8 @@ describe('bulk removal of sessions', () => {
 
 describe('a session\'s queued and in-flight messages', () => {
   let relay: RelayMQ;
-  before(async () => { relay = await startTestRelay(); });
+  // A window of 16 (RMQTT's default) so that 20 messages fill it and queue 4.
+  before(async () => { relay = await startTestRelay({ broker: { mqtt: { max_inflight: 16 } } }); });
   after(() => relay.close());
 
   test('offline: the stored queue in order, paged with a cursor; nothing in flight', async () => {

@@ -53,7 +53,7 @@ export const brokerConfigSchema = {
     mqtt: {
       type: 'object', additionalProperties: false, default: {},
       properties: {
-        max_inflight: { type: 'integer', minimum: 1, maximum: 65535, default: 16 },
+        max_inflight: { type: 'integer', minimum: 1, maximum: 65535, default: 128 },
         max_mqueue_len: { type: 'integer', minimum: 0, default: 1000 },
         max_subscriptions: { type: 'integer', minimum: 0, default: 0 },
         session_expiry_interval: { ...duration, default: '2h' },
