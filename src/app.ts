@@ -31,7 +31,7 @@ import { fromInternal, parseShared } from './broker/topics.ts';
 import { PACKET_TAG, type TaggedPacket } from './broker/packet.ts';
 import { MetricsCounter } from './metrics/counter.ts';
 import { openStore, type Store } from './persistence/open.ts';
-import { RedisClusterLink } from './cluster/redis-cluster.ts';
+import type { RedisClusterLink } from './cluster/redis-cluster.ts';
 import { PluginManager } from './plugins/manager.ts';
 import { PLUGINS } from './plugins/index.ts';
 import type { PluginContext } from './plugins/plugin.ts';
@@ -75,7 +75,8 @@ export async function startRelayMQ(config: Config, log: Logger = createLogger(co
     process.exit(70);
   });
   const link = config.broker.cluster.type === 'redis'
-    ? await RedisClusterLink.open(config.broker.cluster, nodeCfg, log, onFatal)
+    // Loaded only for a cluster: ioredis and the cluster code are a tenth of a single node's start-up.
+    ? await (await import('./cluster/redis-cluster.ts')).RedisClusterLink.open(config.broker.cluster, nodeCfg, log, onFatal)
     : undefined;
   const store: Store = link?.store ?? await openStore(config.broker.persistence, log);
   let broker: Aedes;

@@ -6,7 +6,7 @@ import { loadConfig, ConfigError } from './config/load.ts';
 import { startRelayMQ } from './app.ts';
 import { StoreError } from './persistence/open.ts';
 import { VERSION } from './broker/node-info.ts';
-import { redactUrl } from './cluster/redis-log.ts';
+import { redactUrl } from './util/redact-url.ts';
 
 const HELP = `Usage: relaymq [--config FILE]
 

@@ -7,7 +7,10 @@ import { createServer, type AddressInfo } from 'node:net';
 import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Ajv } from 'ajv';
 import { loadConfig, ConfigError } from '../src/config/load.ts';
+import { brokerConfigSchema } from '../src/config/schema.ts';
+import { PLUGINS } from '../src/plugins/index.ts';
 import { waitFor } from './helpers.ts';
 
 function tempConfig(main: string, httpApi?: string): string {
@@ -19,6 +22,14 @@ function tempConfig(main: string, httpApi?: string): string {
 }
 
 describe('config', () => {
+  test('the config schema and every plugin\'s are valid JSON Schemas (checked here: start-up skips it)', () => {
+    const ajv = new Ajv({ strict: false });
+    for (const [name, schema] of [['broker', brokerConfigSchema], ...PLUGINS.map((p) => [p.name, p.configSchema])] as [string, object][]) {
+      assert.equal(ajv.validateSchema(schema), true, `${name}: ${ajv.errorsText(ajv.errors)}`);
+    }
+    assert.equal(ajv.validateSchema({ type: 'object', properties: { a: { type: 'nonsense' } } }), false, 'an invalid schema is caught');
+  });
+
   test('the shipped etc/ files hold the documented defaults', () => {
     const c = loadConfig('etc/relaymq.toml');
     assert.equal(c.broker.node.id, 1);
@@ -31,7 +42,7 @@ describe('config', () => {
 
   test('an empty file means every default', () => {
     const c = loadConfig(tempConfig(''));
-    assert.equal(c.broker.mqtt.max_inflight, 16);
+    assert.equal(c.broker.mqtt.max_inflight, 128);
     assert.equal(c.broker.mqtt.max_mqueue_len, 1000);
     assert.equal(c.broker.mqtt.session_expiry_interval, '2h');
   });

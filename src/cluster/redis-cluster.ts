@@ -26,7 +26,8 @@ import type { Logger } from '../util/log.ts';
 import { ClusterBus } from './bus.ts';
 import { NodeRegistry, reapedKey, type NodeRecord } from './node-registry.ts';
 import { RedisBackend } from './redis-backend.ts';
-import { connectRedis, redactUrl, RedisLog, type LogEntry } from './redis-log.ts';
+import { connectRedis, RedisLog, type LogEntry } from './redis-log.ts';
+import { redactUrl } from '../util/redact-url.ts';
 import { RemoteNode } from './remote-node.ts';
 import { Rpc } from './rpc.ts';
 

@@ -11,6 +11,7 @@
 import { randomUUID } from 'node:crypto';
 import { Redis, type RedisOptions } from 'ioredis';
 import type { WriteOp } from '../persistence/backend.ts';
+import { redactUrl } from '../util/redact-url.ts';
 
 export const KEYS = {
   state: 'relaymq:state',
@@ -330,7 +331,3 @@ export async function connectRedis(url: string): Promise<Redis> {
   return redis;
 }
 
-/** The URL without its password, for logs. */
-export function redactUrl(url: string): string {
-  return url.replace(/\/\/([^@/]*)@/, (_m, auth: string) => `//${auth.includes(':') ? `${auth.split(':')[0]}:***` : '***'}@`);
-}

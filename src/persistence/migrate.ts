@@ -3,7 +3,6 @@
 // format, in one atomic batch, on the first start of this version. Nothing queued is lost: old
 // queue entries keep their order (their key order was the old delivery order) and get fresh,
 // never-repeating sequence numbers. The old keys `outgoing-id:…` only duplicated queue entries.
-import msgpack from 'msgpack-lite';
 import type { ClassicLevel } from 'classic-level';
 import { Keys, encodePacket, encodeRecord, toStoredPacket } from './codec.ts';
 import type { WriteOp } from './backend.ts';
@@ -25,6 +24,7 @@ export async function migrateLegacyStore(db: ClassicLevel<string, Buffer>): Prom
   const ops: WriteOp[] = [];
   const report: MigrationReport = { queued: 0, retained: 0, subscriptions: 0, incoming: 0, wills: 0, sessions: 0 };
   let seq = await highestQueueSeq(db);
+  let decode: ((buf: Buffer) => unknown) | undefined;
   // '!' sorts before every key of the current format, so the old keys come first.
   for await (const [key, value] of db.iterator({ lt: '"', keyEncoding: 'utf8', valueEncoding: 'buffer' })) {
     ops.push({ type: 'del', key });
@@ -37,7 +37,9 @@ export async function migrateLegacyStore(db: ClassicLevel<string, Buffer>): Prom
     if (!key.startsWith(OLD_MQTT)) continue;
     const [kind, ...parts] = key.slice(OLD_MQTT.length).split(':');
     if (kind === 'outgoing-id') continue;
-    const decoded = msgpack.decode(value) as Record<string, unknown>;
+    // msgpack is needed only here, once per old store: not loaded at every start.
+    decode ??= (await import('msgpack-lite')).default.decode;
+    const decoded = decode(value) as Record<string, unknown>;
     switch (kind) {
       case 'retained': {
         const p = toStoredPacket(decoded);

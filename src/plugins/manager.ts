@@ -11,14 +11,16 @@ export type PluginInfo = components['schemas']['PluginInfo'];
 
 interface Entry {
   def: PluginDefinition<any>;
-  validate: ValidateFunction;
+  /** Compiled when the plugin's config is first read: most plugins are never loaded. */
+  validate?: ValidateFunction;
   inited: boolean;
   active: boolean;
   config?: Record<string, unknown>;
   instance?: PluginInstance<any>;
 }
 
-const ajv = new Ajv({ useDefaults: true, strict: false });
+// The plugins' schemas are checked against the meta-schema by the tests, not at every start.
+const ajv = new Ajv({ useDefaults: true, strict: false, validateSchema: false });
 /** Config keys whose values the API never shows. */
 const SECRET_KEY = /(token|password|passwd|secret|authorization|api_?key)/i;
 
@@ -26,7 +28,7 @@ export class PluginManager {
   private readonly entries = new Map<string, Entry>();
 
   constructor(definitions: PluginDefinition<any>[], private readonly dir: string, private readonly ctx: PluginContext) {
-    for (const def of definitions) this.entries.set(def.name, { def, validate: ajv.compile(def.configSchema), inited: false, active: false });
+    for (const def of definitions) this.entries.set(def.name, { def, inited: false, active: false });
   }
 
   has(name: string): boolean {
@@ -105,7 +107,8 @@ export class PluginManager {
   private read(e: Entry): Record<string, unknown> {
     const file = join(this.dir, `${e.def.name}.toml`);
     const raw = { ...readToml(file, false), ...this.ctx.config.pluginOverrides[e.def.name] };
-    if (!e.validate(raw)) throw new ConfigError(describeConfigError(file, e.validate.errors![0] as ErrorObject));
+    const validate = (e.validate ??= ajv.compile(e.def.configSchema));
+    if (!validate(raw)) throw new ConfigError(describeConfigError(file, validate.errors![0] as ErrorObject));
     return raw;
   }
 }
