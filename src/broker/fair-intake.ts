@@ -37,7 +37,8 @@ interface Intake {
   taken: number;
   turn: number;
   /** What holds the client's PUBLISHes back (congested subscribers); none: they flow. */
-  holders: Set<object>;
+  /** Created when first held: most clients never are. */
+  holders?: Set<object>;
 }
 
 export class FairIntake {
@@ -50,14 +51,14 @@ export class FairIntake {
   private readonly held = new Map<object, Set<Intake>>();
 
   attach(client: Client, toAedes: ToAedes): void {
-    this.intakes.set(client, { client: client as Intake['client'], toAedes, waiting: [], taken: 0, turn: -1, holders: new Set() });
+    this.intakes.set(client, { client: client as Intake['client'], toAedes, waiting: [], taken: 0, turn: -1 });
   }
 
   /** Holds the client's PUBLISHes back until `holder` releases it. */
   hold(client: Client, holder: object): void {
     const intake = this.intakes.get(client);
     if (!intake || intake.client.closed) return;
-    intake.holders.add(holder);
+    (intake.holders ??= new Set()).add(holder);
     let clients = this.held.get(holder);
     if (!clients) this.held.set(holder, (clients = new Set()));
     clients.add(intake);
@@ -69,8 +70,8 @@ export class FairIntake {
     if (!clients) return;
     this.held.delete(holder);
     for (const intake of clients) {
-      intake.holders.delete(holder);
-      if (intake.holders.size === 0 && intake.waiting.length) {
+      intake.holders!.delete(holder);
+      if (intake.holders!.size === 0 && intake.waiting.length) {
         this.ready.add(intake);
         this.schedule();
       }
@@ -88,14 +89,14 @@ export class FairIntake {
     // as given, so the socket waits with it.
     intake.client._parsingBatch++;
     intake.waiting.push(packet);
-    if (intake.holders.size) return; // release() schedules it
+    if (intake.holders?.size) return; // release() schedules it
     this.ready.add(intake);
     this.schedule();
   }
 
   /** Whether the client may hand over one more PUBLISH this turn. */
   private take(intake: Intake): boolean {
-    if (intake.holders.size) return false;
+    if (intake.holders?.size) return false;
     if (intake.turn !== this.turn) {
       intake.turn = this.turn;
       intake.taken = 0;
@@ -122,7 +123,7 @@ export class FairIntake {
           intake.client._parsingBatch--; // Aedes counts it again as it takes it
           intake.toAedes(next);
         }
-        if (intake.waiting.length && intake.holders.size === 0) {
+        if (intake.waiting.length && !intake.holders?.size) {
           this.ready.add(intake);
           this.schedule();
         }

@@ -37,7 +37,6 @@ interface ClientFlow {
   queue: TaggedPacket[];
   /** Messages that ever left the front of `queue`: queue[i] is the session's message number shifted + i. */
   shifted: number;
-  forwarded: WeakSet<object>;
   /** The next delivery stage (in the end Aedes' own deliverQoS). */
   send: DeliverFn;
   /** When the client last acknowledged a message (ms). */
@@ -56,6 +55,8 @@ export interface Detached {
 export class FlowControl {
   // A Map, not a WeakMap: detach() removes entries, and the totals are kept as they change.
   private readonly flows = new Map<Client, ClientFlow>();
+  /** The copies Aedes really sent (one set for all clients: each copy is one client's). */
+  private readonly forwardedCopies = new WeakSet<object>();
   private inflightTotal = 0;
   private queuedTotal = 0;
 
@@ -76,7 +77,7 @@ export class FlowControl {
 
   readonly stage: DeliveryStage = (client, next) => {
     const flow: ClientFlow = {
-      client, inflight: new Map(), held: [], queue: [], shifted: 0, forwarded: new WeakSet(), send: next, lastAck: Date.now(), holdingSince: 0,
+      client, inflight: new Map(), held: [], queue: [], shifted: 0, send: next, lastAck: Date.now(), holdingSince: 0,
     };
     this.flows.set(client, flow);
     return (packet, cb) => {
@@ -108,7 +109,7 @@ export class FlowControl {
   /** Called by the forward hook: Aedes really sends this packet (it may skip one: duplicate, no-local). */
   forwarded(client: Client, packet: TaggedPacket): void {
     if (packet.qos === 0) return; // nothing to track (this runs for every delivery)
-    this.flows.get(client)?.forwarded.add(packet);
+    this.forwardedCopies.add(packet);
   }
 
   /** A message in flight that will not be sent after all (too large, expired): its slot is free. */
@@ -215,7 +216,7 @@ export class FlowControl {
     this.track(flow, id, copy);
     flow.send(copy, (err) => {
       // Aedes may decide not to send it (duplicate, no-local): then nothing will ack it.
-      if (!flow.forwarded.has(copy) && flow.inflight.get(id) === copy) {
+      if (!this.forwardedCopies.has(copy) && flow.inflight.get(id) === copy) {
         this.untrack(flow, id);
         this.drain(client, flow);
       }
