@@ -36,8 +36,7 @@ interface Intake {
   /** PUBLISHes handed over in turn number `turn`. */
   taken: number;
   turn: number;
-  /** What holds the client's PUBLISHes back (congested subscribers); none: they flow. */
-  /** Created when first held: most clients never are. */
+  /** What holds the client's PUBLISHes back (congested subscribers); none: they flow. Created when first held. */
   holders?: Set<object>;
 }
 
