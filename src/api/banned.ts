@@ -1,7 +1,7 @@
 // Tag "banned" (relaymq extension): client ids, usernames and address ranges refused at CONNECT.
 // Bans are in the store every node shares; a new ban with `kick` closes matching connections on
 // every node.
-import type { Handler } from './types.ts';
+import type { ApiContext, Handler } from './types.ts';
 import { BanNotFound, InvalidRequest } from './errors.ts';
 import { rowLimit } from './limits.ts';
 import { decodeCursor, page } from './paging.ts';
@@ -27,7 +27,7 @@ export const add_ban: Handler<'add_ban'> = async (req, ctx) => {
   return ban;
 };
 
-const lift = async (ctx: Parameters<Handler<'delete_ban'>>[1], as: 'clientid' | 'username' | 'ipaddr', who: string) => {
+const lift = async (ctx: ApiContext, as: 'clientid' | 'username' | 'ipaddr', who: string) => {
   if (!(await ctx.cluster.bans.remove(as, who))) throw new BanNotFound(as, who);
   return 'ok' as const;
 };

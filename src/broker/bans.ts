@@ -29,16 +29,16 @@ export interface BanRequest {
 const nowSeconds = () => Math.floor(Date.now() / 1000);
 
 export class BanList {
-  /** The address ranges of the `ipaddr` bans, compiled, by ban key. */
+  /** The address ranges of the `ipaddr` bans, compiled, by range (the ban's `who`). */
   private readonly ranges = new Map<string, BlockList>();
 
   constructor(private readonly store: BanStore) {
     store.onChange((ban, present) => {
       if (ban.as !== 'ipaddr') return;
-      if (present) this.ranges.set(banKey(ban.as, ban.who), compileRange(ban.who));
-      else this.ranges.delete(banKey(ban.as, ban.who));
+      if (present) this.ranges.set(ban.who, compileRange(ban.who));
+      else this.ranges.delete(ban.who);
     });
-    for (const ban of store.values()) if (ban.as === 'ipaddr') this.ranges.set(banKey(ban.as, ban.who), compileRange(ban.who));
+    for (const ban of store.values()) if (ban.as === 'ipaddr') this.ranges.set(ban.who, compileRange(ban.who));
   }
 
   /** Refuses a banned client's CONNECT: first in the authentication chain. */
@@ -56,9 +56,9 @@ export class BanList {
     if (byName) return byName;
     if (this.ranges.size === 0 || !ip) return undefined;
     const family = isIP(ip) === 6 ? 'ipv6' : 'ipv4';
-    for (const [key, range] of this.ranges) {
+    for (const [who, range] of this.ranges) {
       if (!range.check(ip, family)) continue;
-      const ban = live(this.store.get('ipaddr', key.slice('ipaddr\u0000'.length)));
+      const ban = live(this.store.get('ipaddr', who));
       if (ban) return ban;
     }
     return undefined;
@@ -71,7 +71,7 @@ export class BanList {
       case 'username': return username === ban.who;
       case 'ipaddr': {
         const ip = socketOf(client).remoteAddress;
-        return Boolean(ip) && (this.ranges.get(banKey(ban.as, ban.who)) ?? compileRange(ban.who)).check(ip, isIP(ip) === 6 ? 'ipv6' : 'ipv4');
+        return Boolean(ip) && (this.ranges.get(ban.who) ?? compileRange(ban.who)).check(ip, isIP(ip) === 6 ? 'ipv6' : 'ipv4');
       }
     }
   }

@@ -19,8 +19,9 @@ import type { Client } from 'aedes';
 
 /**
  * PUBLISH packets of one client handed to Aedes per event-loop turn. Fewer costs throughput
- * (more turns, smaller writes: 2 gave 0.39× bare Aedes in the QoS 1 fan-in bench, 16 gives
- * 0.65× with back-pressure); more lets one client's burst delay the others longer.
+ * (more turns: 2 gave 0.39× bare Aedes in the QoS 1 fan-in bench, 16 gave 0.65× with
+ * back-pressure, docs/benchmarks.md has today's figure); more lets one client's burst delay
+ * the others longer.
  */
 export const PUBLISHES_PER_TURN = 16;
 

@@ -181,7 +181,7 @@ export class FlowControl {
   /** Holds the message's publisher back while this subscriber is slow but alive. */
   private holdPublisher(flow: ClientFlow, packet: TaggedPacket): void {
     const now = Date.now();
-    if (now - flow.lastAck > STALLED_MS || (flow.holdingSince && now - flow.holdingSince > MAX_HOLD_MS)) return this.stopHolding(flow);
+    if (holdsNobody(flow, now)) return this.stopHolding(flow);
     const publisher = this.seam.publisherOf(packet);
     if (!publisher || publisher === flow.client) return;
     if (!flow.holdingSince) {
@@ -204,9 +204,7 @@ export class FlowControl {
   /** Subscribers that stopped acknowledging, or held too long, let their publishers go. */
   private checkStalls(): void {
     const now = Date.now();
-    for (const flow of this.holding) {
-      if (now - flow.lastAck > STALLED_MS || now - flow.holdingSince > MAX_HOLD_MS) this.stopHolding(flow);
-    }
+    for (const flow of this.holding) if (holdsNobody(flow, now)) this.stopHolding(flow);
   }
 
   private send(client: Client, flow: ClientFlow, packet: TaggedPacket, cb: (err?: Error) => void): void {
@@ -266,3 +264,8 @@ export class FlowControl {
 }
 
 function noop(): void {}
+
+/** A subscriber that stopped acknowledging, or has held its publishers too long, holds nobody. */
+function holdsNobody(flow: ClientFlow, now: number): boolean {
+  return now - flow.lastAck > STALLED_MS || (flow.holdingSince > 0 && now - flow.holdingSince > MAX_HOLD_MS);
+}

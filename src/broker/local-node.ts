@@ -140,8 +140,7 @@ export class LocalNode implements ClusterNode {
     // a key says which, so that a cursor from before a (dis)connection is recognised.
     const client = this.tracker.client(clientid);
     const view = client ? 'live' : 'stored';
-    if (after !== undefined && !/^(live|stored):\d{16}$/.test(after)) return { rows: [], total: 0, stale: true };
-    if (after !== undefined && !after.startsWith(`${view}:`)) return { rows: [], total: 0, stale: true };
+    if (after !== undefined && !(after.startsWith(`${view}:`) && /^\w+:\d{16}$/.test(after))) return { rows: [], total: 0, stale: true };
     const key = (n: number) => `${view}:${String(n).padStart(16, '0')}`;
     const items: { key: string; packet: StoredPacket; packetId: number | null }[] = [];
     const pending = client && this.tracker.pending(client);
