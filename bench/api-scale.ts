@@ -1,12 +1,16 @@
 // HTTP API latency with many sessions: relaymq is populated over MQTT with `sessions` offline
 // persistent sessions holding `queued` messages each, plus sessions/50 live clients; then each
 // endpoint is read `samples` times (after a few unmeasured ones), one request at a time, by this
-// process (keep-alive).
+// process (keep-alive). Each request alternates with one to a bare node:http server answering the
+// same body: on a shared 2-core machine even that server has a p99 of 1–4 ms, so relaymq's figures
+// are only meaningful next to it.
 import { Agent, request } from 'node:http';
 import mqtt, { type MqttClient } from 'mqtt';
 import type { RunningBroker } from './brokers.ts';
+import { startBareServer } from './http.ts';
 
 export interface Percentiles { p50: number; p99: number }
+export interface ApiLatency { relaymq: Percentiles; bare: Percentiles }
 
 const progress = (msg: string) => process.stderr.write(`  … ${msg}\n`);
 
@@ -62,18 +66,33 @@ export const API_PATHS = [
 /** Requests per path before the measured ones: an operation's validators compile on its first call. */
 const WARM_UP = 20;
 
-export async function apiAtScale(b: RunningBroker, sessions: number, samples = 1000, queued = 5): Promise<Record<string, Percentiles>> {
+export async function apiAtScale(b: RunningBroker, sessions: number, samples = 1000, queued = 5): Promise<Record<string, ApiLatency>> {
   const live = await populate(b, sessions, queued, Math.ceil(sessions / 50));
-  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
-  const out: Record<string, Percentiles> = {};
-  for (const path of API_PATHS) {
-    for (let i = 0; i < WARM_UP; i++) await get(agent, b.http!, path);
-    const times: number[] = [];
-    for (let i = 0; i < samples; i++) times.push(await get(agent, b.http!, path));
-    times.sort((x, y) => x - y);
-    out[path] = { p50: times[Math.floor(samples / 2)], p99: times[Math.min(samples - 1, Math.floor(samples * 0.99))] };
+  const bodies: Record<string, string> = {};
+  for (const path of API_PATHS) bodies[path] = await (await fetch(`http://127.0.0.1:${b.http}${path}`)).text();
+  const bare = await startBareServer(bodies);
+  const agents = [new Agent({ keepAlive: true, maxSockets: 1 }), new Agent({ keepAlive: true, maxSockets: 1 })];
+  const out: Record<string, ApiLatency> = {};
+  try {
+    for (const path of API_PATHS) {
+      for (let i = 0; i < WARM_UP; i++) { await get(agents[0], b.http!, path); await get(agents[1], bare.port, path); }
+      const relayTimes: number[] = [];
+      const bareTimes: number[] = [];
+      for (let i = 0; i < samples; i++) {
+        relayTimes.push(await get(agents[0], b.http!, path));
+        bareTimes.push(await get(agents[1], bare.port, path));
+      }
+      out[path] = { relaymq: percentiles(relayTimes), bare: percentiles(bareTimes) };
+    }
+  } finally {
+    for (const a of agents) a.destroy();
+    bare.stop();
   }
-  agent.destroy();
   for (let i = 0; i < live.length; i += 500) await Promise.all(live.slice(i, i + 500).map((c) => c.endAsync(true)));
   return out;
+}
+
+function percentiles(times: number[]): Percentiles {
+  const sorted = [...times].sort((x, y) => x - y);
+  return { p50: sorted[Math.floor(sorted.length / 2)], p99: sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * 0.99))] };
 }

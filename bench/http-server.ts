@@ -1,9 +1,11 @@
 // The baseline of bench/http.ts: a bare node:http server answering each path with the JSON
-// given on the command line (what relaymq answered), nothing else. Prints its port on stdout.
+// in the JSON file given on the command line (what relaymq answered), nothing else. Prints its
+// port on stdout.
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-const bodies = JSON.parse(process.argv[2]) as Record<string, string>;
+const bodies = JSON.parse(readFileSync(process.argv[2], 'utf8')) as Record<string, string>;
 const server = createServer((req, res) => {
   const body = bodies[req.url!];
   if (body === undefined) return res.writeHead(404).end();

@@ -1,6 +1,9 @@
 // HTTP API throughput: req/s of relaymq's API against a bare node:http handler that returns the
 // very same JSON (taken from relaymq first), in its own process, measured in the same run.
 import { spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import autocannon from 'autocannon';
 import mqtt from 'mqtt';
 import { startBroker } from './brokers.ts';
@@ -16,25 +19,34 @@ async function reqPerSec(port: number, path: string): Promise<number> {
   return r.requests.average;
 }
 
+/** The baseline: bench/http-server.ts answering each path with its body, in its own process. */
+export async function startBareServer(bodies: Record<string, string>): Promise<{ port: number; stop(): void }> {
+  // In a file: a Prometheus page or a page of 100 clients is too long for a command line.
+  const file = join(mkdtempSync(join(tmpdir(), 'bench-bodies-')), 'bodies.json');
+  writeFileSync(file, JSON.stringify(bodies));
+  const raw = spawn(process.execPath, ['--import', 'tsx', 'bench/http-server.ts', file], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const port = await new Promise<number>((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error('bare node:http server did not start')), 30_000);
+    raw.stdout.once('data', (d) => { clearTimeout(t); resolve(Number(String(d).trim())); });
+  });
+  return { port, stop: () => raw.kill() };
+}
+
 export async function benchHttp(): Promise<Record<string, { raw: number; relaymq: number }>> {
   const relay = await startBroker('relaymq');
   const client = await mqtt.connectAsync(`mqtt://127.0.0.1:${relay.port}`, { clientId: 'bench-client', reconnectPeriod: 0 });
   const bodies: Record<string, string> = {};
   for (const p of PATHS) bodies[p] = await (await fetch(`http://127.0.0.1:${relay.http}${p}`)).text();
-  const raw = spawn(process.execPath, ['--import', 'tsx', 'bench/http-server.ts', JSON.stringify(bodies)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const raw = await startBareServer(bodies);
   try {
-    const rawPort = await new Promise<number>((resolve, reject) => {
-      const t = setTimeout(() => reject(new Error('raw server did not start')), 30_000);
-      raw.stdout.once('data', (d) => { clearTimeout(t); resolve(Number(String(d).trim())); });
-    });
     const out: Record<string, { raw: number; relaymq: number }> = {};
     for (const p of PATHS) {
       process.stderr.write(`HTTP ${p}\n`);
-      out[p.replace('/api/v2', '')] = { raw: await reqPerSec(rawPort, p), relaymq: await reqPerSec(relay.http!, p) };
+      out[p.replace('/api/v2', '')] = { raw: await reqPerSec(raw.port, p), relaymq: await reqPerSec(relay.http!, p) };
     }
     return out;
   } finally {
-    raw.kill();
+    raw.stop();
     await client.endAsync(true);
     await relay.stop();
   }
