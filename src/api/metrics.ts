@@ -2,8 +2,13 @@
 import type { Handler } from './types.ts';
 import { requireNode } from './nodes-common.ts';
 import { sum } from './stats.ts';
-import { renderPrometheus, type NodeFigures } from '../metrics/prometheus.ts';
+import type { NodeFigures } from '../metrics/prometheus.ts';
 import type { ClusterNode } from '../broker/cluster.ts';
+
+/** prom-client loads on the first scrape: a broker nobody scrapes does not pay for it at start-up (40 ms). */
+async function renderPrometheus(...args: Parameters<typeof import('../metrics/prometheus.ts').renderPrometheus>): Promise<string> {
+  return (await import('../metrics/prometheus.ts')).renderPrometheus(...args);
+}
 
 async function nodeMetrics(n: ClusterNode) {
   return { node: { id: n.id, name: n.name }, metrics: await n.metrics() };
