@@ -4,8 +4,9 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { hostname } from 'node:os';
 import { parse as parseToml } from 'smol-toml';
-import { Ajv, type ErrorObject } from 'ajv';
-import { brokerConfigSchema, listenAddr } from './schema.ts';
+import type { ErrorObject, ValidateFunction } from 'ajv';
+import { listenAddr } from './schema.ts';
+import compiledValidator from '../../generated/config-validator.ts';
 import { parseDurationSeconds } from '../util/time.ts';
 import { splitAddr } from '../util/addr.ts';
 
@@ -59,10 +60,9 @@ export interface Config {
   pluginOverrides: Record<string, Record<string, unknown>>;
 }
 
-// validateSchema: false skips checking the schema itself against the JSON Schema meta-schema at
-// every start (a third of the compile); the tests check it (config-cli.test.ts).
-const ajv = new Ajv({ useDefaults: true, allErrors: false, strict: true, validateSchema: false });
-const validateBroker = ajv.compile(brokerConfigSchema);
+// brokerConfigSchema (schema.ts), compiled ahead of time by scripts/generate-validators.ts: fills in
+// defaults, stops at the first error. The tests check the schema against the meta-schema.
+const validateBroker = compiledValidator as unknown as ValidateFunction;
 
 /** One line naming the file, the key and the problem, from an Ajv error. */
 export function describeConfigError(file: string, err: ErrorObject): string {
