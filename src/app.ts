@@ -176,7 +176,7 @@ export async function startRelayMQ(config: Config, log: Logger = createLogger(co
       inbound: [enhancedAuth.inbound, inboundRules.inbound, observer.inbound, subscribeRules.inbound, tracker.inbound, shared.inbound, flow.inbound],
       outbound: [inboundRules.outbound, outboundRules.stage],
       stored: flow.stored,
-      closed: [tracker.closed],
+      closed: [tracker.closed, handshakes.ended],
       // The observer tags retained messages sent on subscribe, then flow control windows them.
       deliver: [observer.stage, flow.stage],
     });

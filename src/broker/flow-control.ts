@@ -29,8 +29,12 @@ const STALLED_MS = 1000;
 /** Longest a subscriber holds its publishers back at a time. */
 const MAX_HOLD_MS = 5000;
 
+/** The in-flight map of every client that never had a QoS 1/2 message: shared, never written. */
+const NOTHING_INFLIGHT = new Map<number, TaggedPacket>();
+
 interface ClientFlow {
   client: Client;
+  /** Sent and not yet acknowledged, by packet id (NOTHING_INFLIGHT until the first). */
   inflight: Map<number, TaggedPacket>;
   /** Stored messages to resend (after a reconnect), waiting for room in the window. */
   held: { packet: TaggedPacket; write: WriteFn; done: (err?: Error) => void }[];
@@ -77,7 +81,7 @@ export class FlowControl {
 
   readonly stage: DeliveryStage = (client, next) => {
     const flow: ClientFlow = {
-      client, inflight: new Map(), held: [], queue: [], shifted: 0, send: next, lastAck: Date.now(), holdingSince: 0,
+      client, inflight: NOTHING_INFLIGHT, held: [], queue: [], shifted: 0, send: next, lastAck: Date.now(), holdingSince: 0,
     };
     this.flows.set(client, flow);
     return (packet, cb) => {
@@ -252,6 +256,7 @@ export class FlowControl {
   }
 
   private track(flow: ClientFlow, id: number, packet: TaggedPacket): void {
+    if (flow.inflight === NOTHING_INFLIGHT) flow.inflight = new Map();
     if (!flow.inflight.has(id)) this.inflightTotal++;
     flow.inflight.set(id, packet);
   }

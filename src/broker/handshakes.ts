@@ -17,7 +17,7 @@ export class Handshakes {
       this.recent.push(Date.now());
       this.prune();
     });
-    broker.on('connackSent', (_connack, client) => this.done(client));
+    broker.on('connackSent', (_connack, client) => this.ended(client));
     broker.on('connectionError', (client, err) => {
       if (/connect did not arrive in time/.test(err.message)) {
         hooks.emit('client.handshaking.timeout', { ip: socketOf(client).remoteAddress });
@@ -25,9 +25,9 @@ export class Handshakes {
     });
   }
 
+  /** A new connection (ended() ends it: one of the seam's 'closed' observers). */
   attach(client: Client): void {
     this.open.add(client);
-    client.conn.once('close', () => this.done(client));
   }
 
   counts(): { handshakings: number; active: number; rate: number } {
@@ -35,10 +35,11 @@ export class Handshakes {
     return { handshakings: this.open.size, active: this.active.size, rate: this.recent.length };
   }
 
-  private done(client: Client): void {
+  /** Its handshake is over: answered, or the connection closed. */
+  readonly ended = (client: Client): void => {
     this.open.delete(client);
     this.active.delete(client);
-  }
+  };
 
   private prune(): void {
     const since = Date.now() - 1000;

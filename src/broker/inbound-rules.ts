@@ -32,9 +32,12 @@ interface ClientState {
   version: number;
   /** Session Expiry Interval of the CONNECT. */
   connectExpiry: number;
-  /** Packet ids of incoming QoS 1/2 messages the broker has not finished acknowledging. */
-  receiving: Set<number>;
+  /** Packet ids of incoming QoS 1/2 messages the broker has not finished acknowledging (MQTT 5). */
+  receiving?: Set<number>;
 }
+
+/** Every MQTT 3.1.1 connection's state (nothing of theirs is counted), shared. */
+const V3_STATE: Readonly<ClientState> = Object.freeze({ version: 4, connectExpiry: 0 });
 
 export class InboundRules {
   private readonly clients = new WeakMap<Client, ClientState>();
@@ -44,7 +47,7 @@ export class InboundRules {
   install(hooks: BrokerHooks): void {
     hooks.add('connect', (client: Client, packet: ConnectPacket) => {
       const props = packet.properties as { sessionExpiryInterval?: number } | undefined;
-      this.clients.set(client, { version: packet.protocolVersion ?? 4, connectExpiry: props?.sessionExpiryInterval ?? 0, receiving: new Set() });
+      this.clients.set(client, packet.protocolVersion !== 5 ? V3_STATE : { version: 5, connectExpiry: props?.sessionExpiryInterval ?? 0 });
     });
   }
 
@@ -58,9 +61,12 @@ export class InboundRules {
         if (packet.properties?.subscriptionIdentifier !== undefined) return refuse(client, PROTOCOL_ERROR);
         if (qos > this.caps.maxQos) return refuse(client, QOS_NOT_SUPPORTED);
         if ((packet as { retain?: boolean }).retain && !this.caps.retainAvailable) return refuse(client, RETAIN_NOT_SUPPORTED);
-        if (qos > 0 && state.version === 5 && !state.receiving.has(packet.messageId!)) {
-          if (state.receiving.size >= this.caps.receiveMaximum) return refuse(client, RECEIVE_MAXIMUM_EXCEEDED);
-          state.receiving.add(packet.messageId!);
+        if (qos > 0 && state.version === 5) {
+          const receiving = (state.receiving ??= new Set());
+          if (!receiving.has(packet.messageId!)) {
+            if (receiving.size >= this.caps.receiveMaximum) return refuse(client, RECEIVE_MAXIMUM_EXCEEDED);
+            receiving.add(packet.messageId!);
+          }
         }
         return;
       }
@@ -84,7 +90,7 @@ export class InboundRules {
   /** Outbound stage: a PUBACK, a failed PUBREC or a PUBCOMP ends the broker's receipt of a message. */
   readonly outbound: OutboundStage = (client, packet) => {
     if (endsExchange(packet)) {
-      this.clients.get(client)?.receiving.delete(packet.messageId!);
+      this.clients.get(client)?.receiving?.delete(packet.messageId!);
     }
     return packet;
   };

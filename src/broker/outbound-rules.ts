@@ -25,13 +25,16 @@ interface ClientState {
   maximumPacketSize?: number;
   topicAliasMaximum: number;
   problemInformation: boolean;
-  /** Topic → alias, least recently used first. */
-  aliases: Map<string, number>;
+  /** Topic → alias, least recently used first (made on the first alias). */
+  aliases?: Map<string, number>;
   /** Subscription identifiers by topic (cleared when the client's subscriptions change). */
   ids?: Map<string, number[]>;
 }
 
 const ALWAYS_INFORMATIVE = new Set(['publish', 'connack', 'disconnect']);
+
+/** Every MQTT 3.1.1 connection's state: only expiry applies to them, so they share it. */
+const V3_STATE: Readonly<ClientState> = Object.freeze({ version: 4, topicAliasMaximum: 0, problemInformation: true });
 
 export class OutboundRules {
   private readonly clients = new WeakMap<Client, ClientState>();
@@ -41,15 +44,14 @@ export class OutboundRules {
   install(hooks: BrokerHooks, seam: AedesSeam): void {
     hooks.add('connect', (client: Client, packet: ConnectPacket) => {
       const p = packet.properties as { maximumPacketSize?: number; topicAliasMaximum?: number; requestProblemInformation?: boolean } | undefined;
-      this.clients.set(client, {
-        version: packet.protocolVersion ?? 4,
+      this.clients.set(client, packet.protocolVersion !== 5 ? V3_STATE : {
+        version: 5,
         maximumPacketSize: p?.maximumPacketSize,
         topicAliasMaximum: p?.topicAliasMaximum ?? 0,
         problemInformation: p?.requestProblemInformation !== false,
-        aliases: new Map(),
       });
     });
-    const changed = (_subs: unknown, client: Client) => { const s = this.clients.get(client); if (s) s.ids = undefined; };
+    const changed = (_subs: unknown, client: Client) => { const s = this.clients.get(client); if (s?.ids) s.ids = undefined; };
     seam.on('subscribe', changed);
     seam.on('unsubscribe', changed);
   }
@@ -107,19 +109,20 @@ export class OutboundRules {
 
   private alias(state: ClientState, packet: OutboundPacket): OutboundPacket {
     const topic = packet.topic!;
-    const known = state.aliases.get(topic);
+    const aliases = (state.aliases ??= new Map());
+    const known = aliases.get(topic);
     if (known !== undefined) {
-      state.aliases.delete(topic); // most recently used goes last
-      state.aliases.set(topic, known);
+      aliases.delete(topic); // most recently used goes last
+      aliases.set(topic, known);
       return { ...packet, topic: '', properties: { ...packet.properties, topicAlias: known } };
     }
-    let alias = state.aliases.size + 1;
-    if (state.aliases.size >= state.topicAliasMaximum) {
-      const [oldest, number] = state.aliases.entries().next().value!;
-      state.aliases.delete(oldest);
+    let alias = aliases.size + 1;
+    if (aliases.size >= state.topicAliasMaximum) {
+      const [oldest, number] = aliases.entries().next().value!;
+      aliases.delete(oldest);
       alias = number;
     }
-    state.aliases.set(topic, alias);
+    aliases.set(topic, alias);
     return { ...packet, properties: { ...packet.properties, topicAlias: alias } };
   }
 }

@@ -163,6 +163,7 @@ export class SessionTracker {
   private onConnack(connack: { returnCode?: number; reasonCode?: number; sessionPresent: boolean }, client: Client): void {
     const code = connack.reasonCode ?? connack.returnCode ?? 0;
     const packet = this.connects.get(client);
+    this.connects.delete(client); // a connection answered holds its CONNECT no longer
     this.hooks.emit('client.connack', {
       clientid: packet?.clientId ?? client.id ?? '', username: packet?.username, code, authError: AUTH_ERRORS.has(code), sessionPresent: connack.sessionPresent,
     });
