@@ -1,6 +1,6 @@
 // A broker process for bench/brokers.ts: `aedes` (bare Aedes, in memory), `relaymq` (default
 // config: LevelDB store, default plugins) or `relaymq-memory` (memory store), with optional
-// config overrides as JSON. Prints "<mqtt port> <http port>" on stdout.
+// config overrides as JSON. Prints "<mqtt port> <http port>" on stdout. SIGUSR2 collects garbage.
 import { createServer, type AddressInfo } from 'node:net';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -32,3 +32,5 @@ if (kind === 'aedes') {
   process.on('SIGTERM', () => { relay.close().then(() => process.exit(0)); });
 }
 if (kind === 'aedes') process.on('SIGTERM', () => process.exit(0));
+// The benchmark's memory figures after a full GC (brokers.ts starts this with --expose-gc).
+process.on('SIGUSR2', () => { for (let i = 0; i < 2; i++) globalThis.gc?.(); });

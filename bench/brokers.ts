@@ -19,6 +19,8 @@ export interface RunningBroker {
   rss(): number;
   /** CPU time the broker process has used, ms. */
   cpu(): number;
+  /** Runs a full garbage collection in the broker (Node.js brokers only). */
+  gc?(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -46,7 +48,7 @@ export async function startBroker(kind: BrokerKind, relaymqOverrides: Record<str
     await waitForPort(port);
   } else {
     // The compiled broker (bench/run.ts builds first), as `npm start` runs it.
-    child = spawn(process.execPath, [...profileArgs(), 'dist/bench/broker-process.js', kind, JSON.stringify(relaymqOverrides)],
+    child = spawn(process.execPath, ['--expose-gc', ...profileArgs(), 'dist/bench/broker-process.js', kind, JSON.stringify(relaymqOverrides)],
       { stdio: ['ignore', 'pipe', 'inherit'] });
     const line = await new Promise<string>((resolve, reject) => {
       const t = setTimeout(() => reject(new Error(`${kind} did not start`)), 60_000);
@@ -61,6 +63,10 @@ export async function startBroker(kind: BrokerKind, relaymqOverrides: Record<str
     cpu: () => {
       const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
       return (Number(f[11]) + Number(f[12])) * 10; // utime + stime, in clock ticks of 10 ms
+    },
+    gc: kind === 'mosquitto' ? undefined : async () => {
+      child.kill('SIGUSR2'); // broker-process.ts collects on it
+      await new Promise((r) => setTimeout(r, 1000));
     },
     stop: () => new Promise<void>((resolve) => {
       if (child.exitCode !== null) return resolve();

@@ -33,7 +33,7 @@ async function publishFor(pubs: MqttClient[], seconds: number, qos: 0 | 1 | 2, t
   return (performance.now() - start) / 1000;
 }
 
-export interface Throughput { rate: number; cpuUsPerMsg: number }
+export type Throughput = { rate: number; cpuUsPerMsg: number };
 
 /**
  * P publishers → 1 subscriber: messages/s the subscriber receives, and broker CPU per message.
@@ -101,10 +101,14 @@ export async function latency(b: RunningBroker, seconds: number, perSecond = 100
   return { p50: q(0.5), p99: q(0.99) };
 }
 
-/** Connects `n` idle clients in batches: connections/s, and the broker's RSS per connection. */
-export async function connections(b: RunningBroker, n = 5000, batch = 100): Promise<{ rate: number; rssPerConn: number }> {
+/**
+ * Connects `n` idle clients in batches: connections/s, and the broker's RSS per connection, as it
+ * is 1 s later (garbage included) and after a full GC at both ends (Node.js brokers only).
+ */
+export async function connections(b: RunningBroker, n = 5000, batch = 100): Promise<{ rate: number; rssPerConn: number; rssPerConnAfterGc: number }> {
   const clients: MqttClient[] = [];
   await new Promise((r) => setTimeout(r, 500));
+  await b.gc?.();
   const rss0 = b.rss();
   const start = performance.now();
   for (let i = 0; i < n; i += batch) {
@@ -114,6 +118,8 @@ export async function connections(b: RunningBroker, n = 5000, batch = 100): Prom
   const elapsed = (performance.now() - start) / 1000;
   await new Promise((r) => setTimeout(r, 1000)); // let the broker settle (GC)
   const rss = b.rss() - rss0;
+  await b.gc?.();
+  const rssAfterGc = b.rss() - rss0;
   for (let i = 0; i < clients.length; i += 500) await Promise.all(clients.slice(i, i + 500).map((c) => c.endAsync(true)));
-  return { rate: n / elapsed, rssPerConn: rss / n };
+  return { rate: n / elapsed, rssPerConn: rss / n, rssPerConnAfterGc: b.gc ? rssAfterGc / n : rss / n };
 }
