@@ -1,5 +1,6 @@
 // HTTP API throughput: req/s of relaymq's API against a bare node:http handler that returns the
-// very same JSON (taken from relaymq first), in its own process, measured in the same run.
+// very same JSON (taken from relaymq first), in its own process, measured in the same run: the
+// median of 3 rounds in which the two take turns.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -8,7 +9,9 @@ import autocannon from 'autocannon';
 import mqtt from 'mqtt';
 import { startBroker } from './brokers.ts';
 
-const DURATION_S = Number(process.env.BENCH_HTTP_SECONDS ?? 5);
+const DURATION_S = Number(process.env.BENCH_HTTP_SECONDS ?? 3);
+/** Rounds in which the two servers take turns; each figure is the median. */
+const ROUNDS = 3;
 const PATHS = ['/api/v2/brokers', '/api/v2/clients/bench-client'];
 
 async function reqPerSec(port: number, path: string): Promise<number> {
@@ -32,6 +35,8 @@ export async function startBareServer(bodies: Record<string, string>): Promise<{
   return { port, stop: () => raw.kill() };
 }
 
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
 export async function benchHttp(): Promise<Record<string, { raw: number; relaymq: number }>> {
   const relay = await startBroker('relaymq');
   const client = await mqtt.connectAsync(`mqtt://127.0.0.1:${relay.port}`, { clientId: 'bench-client', reconnectPeriod: 0 });
@@ -41,8 +46,14 @@ export async function benchHttp(): Promise<Record<string, { raw: number; relaymq
   try {
     const out: Record<string, { raw: number; relaymq: number }> = {};
     for (const p of PATHS) {
-      process.stderr.write(`HTTP ${p}\n`);
-      out[p.replace('/api/v2', '')] = { raw: await reqPerSec(raw.port, p), relaymq: await reqPerSec(relay.http!, p) };
+      const raws: number[] = [];
+      const relays: number[] = [];
+      for (let round = 1; round <= ROUNDS; round++) {
+        process.stderr.write(`HTTP ${p} (round ${round}/${ROUNDS})\n`);
+        raws.push(await reqPerSec(raw.port, p));
+        relays.push(await reqPerSec(relay.http!, p));
+      }
+      out[p.replace('/api/v2', '')] = { raw: median(raws), relaymq: median(relays) };
     }
     return out;
   } finally {

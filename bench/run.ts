@@ -121,13 +121,14 @@ if (groups.includes('api')) {
 
 if (groups.includes('http')) {
   const r = await benchHttp();
-  sections.push(['## HTTP API throughput (autocannon, 16 connections)', '', '| request | bare node:http req/s | relaymq req/s | target |', '|---|---:|---:|---|',
+  sections.push(['## HTTP API throughput (autocannon, 16 connections; median of 3 rounds taking turns)', '', '| request | bare node:http req/s | relaymq req/s | target |', '|---|---:|---:|---|',
     ...Object.entries(r).map(([path, v]) => `| \`GET ${path}\` | ${fmt(v.raw)} | ${ratio(v.relaymq, v.raw)} | ≥ 0.6× |`)].join('\n'));
 }
 if (groups.includes('startup')) {
   const r = await benchStartup(log);
   sections.push(['## Start-up: spawn to the first ready answer (median of 5)', '', '| process | wall ms | CPU ms | target |', '|---|---:|---:|---|',
     `| bare node:http server | ${fmt(r.bare.wallMs)} | ${fmt(r.bare.cpuMs)} | |`,
+    `| bare Aedes (in memory) and a node:http server | ${ratio(r.aedes.wallMs, r.bare.wallMs)} | ${ratio(r.aedes.cpuMs, r.bare.cpuMs)} | |`,
     `| relaymq (\`node dist/src/main.js\`, defaults) | ${ratio(r.relaymq.wallMs, r.bare.wallMs)} | ${ratio(r.relaymq.cpuMs, r.bare.cpuMs)} | CPU well under 1000 ms |`].join('\n'));
 }
 if (groups.includes('persistence')) {

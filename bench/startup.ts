@@ -1,7 +1,9 @@
 // Start-up as `npm ci && npm start` runs it: the compiled broker (dist/, default config but
 // ephemeral loopback ports and a fresh store) from spawn to the first 200 of
 // /api/v2/health/ready, against a bare node:http server from spawn to its first answer, in the
-// same run. Wall time and the process's CPU time at that moment (/proc, 10 ms ticks).
+// same run, and against bare Aedes (the same patched version, in memory) from spawn to a
+// node:http server's first answer once its broker is created: what the MQTT core alone costs.
+// Wall time and the process's CPU time at that moment (/proc, 10 ms ticks).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,6 +14,14 @@ const TIMEOUT_MS = 30_000;
 
 const BARE_SERVER = `require('node:http').createServer((q, s) => s.end('{"code":0,"msg":"","data":{}}'))
   .listen(0, '127.0.0.1', function () { console.log('HTTP API ' + this.address().port); });`;
+
+const BARE_AEDES = `import('aedes').then(async ({ Aedes }) => {
+  const broker = await Aedes.createBroker();
+  require('node:net').createServer(broker.handle).listen(0, '127.0.0.1', () => {
+    require('node:http').createServer((q, s) => s.end('{"code":0,"msg":"","data":{}}'))
+      .listen(0, '127.0.0.1', function () { console.log('HTTP API ' + this.address().port); });
+  });
+});`;
 
 export interface StartupResult { wallMs: number; cpuMs: number }
 
@@ -56,15 +66,17 @@ async function timeStart(args: string[], readyPath: string): Promise<StartupResu
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 /** Median of RUNS alternating starts of each. Needs `npm run build` (npm ci runs it). */
-export async function benchStartup(log: (m: string) => void): Promise<{ bare: StartupResult; relaymq: StartupResult }> {
+export async function benchStartup(log: (m: string) => void): Promise<{ bare: StartupResult; aedes: StartupResult; relaymq: StartupResult }> {
   if (!existsSync('dist/src/main.js')) throw new Error('dist/ is missing: run `npm run build` first');
   const bare: StartupResult[] = [];
+  const aedes: StartupResult[] = [];
   const relay: StartupResult[] = [];
   for (let i = 0; i < RUNS; i++) {
     log(`start-up ${i + 1}/${RUNS}`);
     bare.push(await timeStart(['-e', BARE_SERVER], '/'));
+    aedes.push(await timeStart(['-e', BARE_AEDES], '/'));
     relay.push(await timeStart(['dist/src/main.js', '--config', relaymqConfig()], '/api/v2/health/ready'));
   }
   const pick = (rs: StartupResult[]) => ({ wallMs: median(rs.map((r) => r.wallMs)), cpuMs: median(rs.map((r) => r.cpuMs)) });
-  return { bare: pick(bare), relaymq: pick(relay) };
+  return { bare: pick(bare), aedes: pick(aedes), relaymq: pick(relay) };
 }
