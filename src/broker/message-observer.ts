@@ -137,8 +137,9 @@ export class MessageObserver {
       }
     }
     if (!this.hooks.listened('message.publish')) return;
+    const message = this.info(packet, source);
     // Aedes sets packet.clientId only after this point; the publisher is known here.
-    const message = { ...this.info(packet, source), from: client?.id ?? (packet as { clientId?: string }).clientId };
+    if (client) message.from = client.id;
     this.hooks.emit('message.publish', { message, routed: this.routes.matches(packet.topic) });
   }
 }

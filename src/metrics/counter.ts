@@ -7,13 +7,21 @@ import type { components } from '../../generated/openapi.js';
 
 export type Metrics = components['schemas']['Metrics'];
 
+/** Every source a message can have, each counted under `<base>.<source>`. */
+const SOURCES: readonly MessageSource[] = ['admin', 'custom', 'lastwill', 'retain', 'system', 'bridge'];
+
+type MetricsKey = (typeof METRICS_KEYS)[number];
+
 export class MetricsCounter {
-  private readonly values = new Map<string, number>(METRICS_KEYS.map((k) => [k, 0]));
+  /**
+   * One slot per key of the spec's Metrics schema, in METRICS_KEYS order. Each listener finds its
+   * slots once, at start: counting a message is an array increment, no key lookup.
+   */
+  private readonly counts = new Float64Array(METRICS_KEYS.length);
   private unsubscribe: (() => void)[] = [];
 
   snapshot(): Metrics {
-    // Every key of the spec's Metrics schema is in `values` from the start.
-    return Object.fromEntries(this.values) as Metrics;
+    return Object.fromEntries(METRICS_KEYS.map((k, i) => [k, this.counts[i]])) as Metrics;
   }
 
   get running(): boolean {
@@ -23,58 +31,65 @@ export class MetricsCounter {
   start(hooks: BrokerHooks): void {
     if (this.running) return;
     const on = <K extends keyof BrokerEvents>(event: K, fn: (e: BrokerEvents[K]) => void) => this.unsubscribe.push(hooks.on(event, fn));
-    on('client.connect', () => this.inc('client.connect'));
-    on('client.authenticate', () => this.inc('client.authenticate'));
+    const counts = this.counts;
+    const one = (key: MetricsKey) => { const i = slot(key); return () => { counts[i]++; }; };
+    const inc = (key: MetricsKey) => { counts[slot(key)]++; };
+    on('client.connect', one('client.connect'));
+    on('client.authenticate', one('client.authenticate'));
     on('client.connack', (e) => {
-      this.inc('client.connack');
-      if (e.code !== 0) this.inc('client.connack.error');
-      if (e.authError) this.inc('client.connack.auth.error');
-      if (!e.username) this.inc(e.code === 0 ? 'client.auth.anonymous' : 'client.auth.anonymous.error');
+      inc('client.connack');
+      if (e.code !== 0) inc('client.connack.error');
+      if (e.authError) inc('client.connack.auth.error');
+      if (!e.username) inc(e.code === 0 ? 'client.auth.anonymous' : 'client.auth.anonymous.error');
     });
-    on('client.connected', () => this.inc('client.connected'));
-    on('client.disconnected', () => this.inc('client.disconnected'));
-    on('client.handshaking.timeout', () => this.inc('client.handshaking.timeout'));
+    on('client.connected', one('client.connected'));
+    on('client.disconnected', one('client.disconnected'));
+    on('client.handshaking.timeout', one('client.handshaking.timeout'));
+    const publishChecked = slot('client.publish.check.acl');
     on('client.publish.check', (e) => {
-      this.inc('client.publish.check.acl');
-      if (!e.allowed) { this.inc('client.publish.auth.error'); this.inc('client.publish.error'); }
+      counts[publishChecked]++;
+      if (!e.allowed) { inc('client.publish.auth.error'); inc('client.publish.error'); }
     });
-    on('client.subscribe', () => this.inc('client.subscribe'));
+    on('client.subscribe', one('client.subscribe'));
     on('client.subscribe.check', (e) => {
-      this.inc('client.subscribe.check.acl');
-      if (!e.allowed) this.inc('client.subscribe.auth.error');
+      inc('client.subscribe.check.acl');
+      if (!e.allowed) inc('client.subscribe.auth.error');
     });
-    on('client.subscribe.error', () => this.inc('client.subscribe.error'));
-    on('client.unsubscribe', () => this.inc('client.unsubscribe'));
-    on('session.created', () => this.inc('session.created'));
-    on('session.resumed', () => this.inc('session.resumed'));
-    on('session.subscribed', () => this.inc('session.subscribed'));
-    on('session.unsubscribed', () => this.inc('session.unsubscribed'));
-    on('session.terminated', () => this.inc('session.terminated'));
+    on('client.subscribe.error', one('client.subscribe.error'));
+    on('client.unsubscribe', one('client.unsubscribe'));
+    on('session.created', one('session.created'));
+    on('session.resumed', one('session.resumed'));
+    on('session.subscribed', one('session.subscribed'));
+    on('session.unsubscribed', one('session.unsubscribed'));
+    on('session.terminated', one('session.terminated'));
+    const published = bySource('messages.publish');
+    const unrouted = bySource('messages.nonsubscribed');
     on('message.publish', (e) => {
-      this.bySource('messages.publish', e.message.source);
-      if (!e.routed) this.bySource('messages.nonsubscribed', e.message.source);
+      published(e.message.source);
+      if (!e.routed) unrouted(e.message.source);
     });
-    on('message.delivered', (e) => this.bySource('messages.delivered', e.message.source));
-    on('message.acked', (e) => this.bySource('messages.acked', e.message.source));
-    on('message.dropped', () => this.inc('messages.dropped'));
+    const delivered = bySource('messages.delivered');
+    on('message.delivered', (e) => delivered(e.message.source));
+    const acked = bySource('messages.acked');
+    on('message.acked', (e) => acked(e.message.source));
+    on('message.dropped', one('messages.dropped'));
+
+    /** Counts `base` and `base.<source>` (this runs for every message). */
+    function bySource(base: MetricsKey): (source: MessageSource) => void {
+      const total = slot(base);
+      const perSource = Object.fromEntries(SOURCES.map((s) => [s, slot(`${base}.${s}` as MetricsKey)])) as Record<MessageSource, number>;
+      return (source) => { counts[total]++; counts[perSource[source]]++; };
+    }
   }
 
   stop(): void {
     for (const off of this.unsubscribe) off();
     this.unsubscribe = [];
   }
+}
 
-  /** `${base}.${source}` keys, built once (this runs for every message). */
-  private readonly sourceKeys = new Map<string, Record<string, string>>();
-
-  private bySource(base: string, source: MessageSource): void {
-    this.inc(base);
-    let keys = this.sourceKeys.get(base);
-    if (!keys) this.sourceKeys.set(base, (keys = {}));
-    this.inc((keys[source] ??= `${base}.${source}`));
-  }
-
-  private inc(key: string): void {
-    this.values.set(key, (this.values.get(key) ?? 0) + 1);
-  }
+function slot(key: MetricsKey): number {
+  const i = METRICS_KEYS.indexOf(key);
+  if (i < 0) throw new Error(`not a key of the Metrics schema: ${key}`);
+  return i;
 }
