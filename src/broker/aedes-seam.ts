@@ -72,6 +72,14 @@ export interface SeamOrder {
   deliver: DeliveryStage[];
 }
 
+/**
+ * Marks a QoS 1/2 PUBLISH as parsed from a client (those refused are reported by
+ * 'publishRefused'). A property, not a WeakSet: this runs for every message, and a WeakSet
+ * entry costs far more to add and to collect.
+ */
+const FROM_CLIENT = Symbol('fromClient');
+type Marked = { [FROM_CLIENT]?: true };
+
 type AedesInternals = Aedes & {
   _takingOver: Set<string>; _registering: Map<string, Client>;
   clearSessionExpiry(clientid: string): void; clearDelayedWill(clientid: string): void;
@@ -79,8 +87,6 @@ type AedesInternals = Aedes & {
 
 export class AedesSeam {
   private order: SeamOrder = { publish: [], refused: [], inbound: [], outbound: [], closed: [], deliver: [] };
-  /** PUBLISH packets as parsed from clients (those refused are reported by 'publishRefused'). */
-  private readonly fromClients = new WeakSet<object>();
   /** Hands each client's packets to Aedes fairly (see fair-intake.ts). */
   private readonly fairness = new FairIntake();
   /** The client publishing each QoS 1/2 message Aedes is routing now, by broker counter (for back-pressure). */
@@ -108,7 +114,7 @@ export class AedesSeam {
       if (counter !== undefined) this.publishing.set(counter, from!);
       publish(packet, from, (err?: Error) => {
         if (counter !== undefined) this.publishing.delete(counter);
-        if (err && (packet.qos === 0 || !this.fromClients.has(packet))) this.refused(packet, from, err);
+        if (err && (packet.qos === 0 || !(packet as Marked)[FROM_CLIENT])) this.refused(packet, from, err);
         then(err);
       });
     };
@@ -137,7 +143,7 @@ export class AedesSeam {
     this.fairness.attach(client, toAedes);
     parser.removeAllListeners('packet');
     parser.on('packet', (packet: InboundPacket) => {
-      if (packet.cmd === 'publish' && packet.qos) this.fromClients.add(packet);
+      if (packet.cmd === 'publish' && packet.qos) (packet as Marked)[FROM_CLIENT] = true;
       // A plain loop, no closure per packet: this runs for every packet of every client.
       for (const fn of this.order.inbound) {
         let verdict: InboundVerdict = undefined;

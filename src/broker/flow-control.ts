@@ -29,6 +29,13 @@ const STALLED_MS = 1000;
 /** Longest a subscriber holds its publishers back at a time. */
 const MAX_HOLD_MS = 5000;
 
+/**
+ * Marks a copy Aedes really sent (each copy is one client's). A property, not a WeakSet: this
+ * runs for every delivery, and a WeakSet entry costs far more to add and to collect.
+ */
+const FORWARDED = Symbol('forwarded');
+type Forwarded = { [FORWARDED]?: true };
+
 /** The in-flight map of every client that never had a QoS 1/2 message: shared, never written. */
 const NOTHING_INFLIGHT = new Map<number, TaggedPacket>();
 
@@ -59,8 +66,6 @@ export interface Detached {
 export class FlowControl {
   // A Map, not a WeakMap: detach() removes entries, and the totals are kept as they change.
   private readonly flows = new Map<Client, ClientFlow>();
-  /** The copies Aedes really sent (one set for all clients: each copy is one client's). */
-  private readonly forwardedCopies = new WeakSet<object>();
   private inflightTotal = 0;
   private queuedTotal = 0;
 
@@ -113,7 +118,7 @@ export class FlowControl {
   /** Called by the forward hook: Aedes really sends this packet (it may skip one: duplicate, no-local). */
   forwarded(client: Client, packet: TaggedPacket): void {
     if (packet.qos === 0) return; // nothing to track (this runs for every delivery)
-    this.forwardedCopies.add(packet);
+    (packet as Forwarded)[FORWARDED] = true;
   }
 
   /** A message in flight that will not be sent after all (too large, expired): its slot is free. */
@@ -218,7 +223,7 @@ export class FlowControl {
     this.track(flow, id, copy);
     flow.send(copy, (err) => {
       // Aedes may decide not to send it (duplicate, no-local): then nothing will ack it.
-      if (!this.forwardedCopies.has(copy) && flow.inflight.get(id) === copy) {
+      if (!(copy as Forwarded)[FORWARDED] && flow.inflight.get(id) === copy) {
         this.untrack(flow, id);
         this.drain(client, flow);
       }
