@@ -236,3 +236,41 @@ describe('momentary gauges', () => {
     sender.destroy();
   });
 });
+
+describe('message_queues', () => {
+  let relay: RelayMQ;
+  before(async () => { relay = await startTestRelay({ broker: { mqtt: { max_inflight: 2 } } }); });
+  after(() => relay.close());
+
+  const queues = async () => (await getData(relay, '/api/v2/stats/1')).stats['message_queues.count'];
+
+  test('counts an offline session\'s stored messages, and a connected one\'s unsent ones, as sessions come and go', async () => {
+    const { rawClient } = await import('./raw-mqtt.ts');
+    const publish = async (n: number) => {
+      for (let i = 0; i < n; i++) await http(relay, 'POST', '/api/v2/mqtt/publish', { body: { topic: `mq/${i}`, payload: `m${i}`, qos: 1 } });
+    };
+    const first = await rawClient(relay.ports.mqtt!, 'queue-owner', { clean: false });
+    await first.subscribe('mq/#', 1);
+    first.destroy();
+    await waitFor(async () => (await getData(relay, '/api/v2/stats/1')).stats['connections.count'] === 0, 3000, 'offline');
+    await publish(5);
+    await waitFor(async () => (await queues()) === 5, 3000, 'five stored for the offline session');
+
+    // Back online, acknowledging everything it is sent: nothing waits.
+    const again = await rawClient(relay.ports.mqtt!, 'queue-owner', { clean: false });
+    const ackAll = setInterval(() => { for (const p of again.publishes.splice(0)) again.ack(p.messageId!); }, 10);
+    await waitFor(async () => (await queues()) === 0 && (await getData(relay, '/api/v2/stats/1')).stats['out_inflights.count'] === 0, 3000, 'all delivered');
+    clearInterval(ackAll);
+    again.publishes.splice(0);
+
+    // Connected, acknowledging nothing: 2 in flight (max_inflight), 3 waiting to be sent.
+    await publish(5);
+    await waitFor(() => again.publishes.length === 2, 3000, 'the window');
+    await waitFor(async () => (await queues()) === 3, 3000, 'three waiting');
+
+    // Offline again: all five are stored for it.
+    again.destroy();
+    await waitFor(async () => (await queues()) === 5, 3000, 'five stored again');
+    assert.equal((await getData(relay, '/api/v2/stats/1')).stats['message_queues.max'], 5);
+  });
+});

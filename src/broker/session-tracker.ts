@@ -198,6 +198,7 @@ export class SessionTracker {
     if (!resumed && prev) this.dropShared(prev);
     this.registry.put(rec);
     this.live.set(client.id, client);
+    this.store.connectedChanged(client.id, true);
     this.hooks.emit(resumed ? 'session.resumed' : 'session.created', { clientid: client.id });
     this.hooks.emit('client.connected', { clientid: client.id, username: packet.username, ip: rec.ip_address, proto_ver: rec.proto_ver });
   }
@@ -244,6 +245,7 @@ export class SessionTracker {
       return;
     }
     this.live.delete(client.id);
+    this.store.connectedChanged(client.id, false);
     if (this.seam.takenOverElsewhere(client.id)) return this.movedAway(client, [...detached.unacked, ...detached.queued]);
     const rec = this.registry.get(client.id);
     const reason = this.shuttingDown ? 'server shutting down'

@@ -91,12 +91,10 @@ export class StatsCollector {
 
   /**
    * Queued in FlowControl for connected sessions, plus stored for offline ones: everything
-   * stored less what connected clients have stored (O(connected clients), never O(sessions)).
+   * stored less what connected clients have stored. O(1): the store keeps both totals.
    */
   private messageQueues(): number {
-    let stored = this.store.totalQueued();
-    for (const id in this.broker.clients) stored -= this.store.queueLength(id);
-    return this.flow.totals().queued + stored;
+    return this.flow.totals().queued + this.store.totalQueued() - this.store.connectedQueued();
   }
 
   private record(now: Record<string, number>): void {

@@ -46,6 +46,9 @@ export class MqttStore {
   /** Queued and incoming QoS 2 messages of the sessions this node holds (all of them on a single node). */
   private queuedTotal = 0;
   private incomingTotal = 0;
+  /** Sessions connected to this node, and how many messages are stored for them. */
+  private readonly connected = new Set<string>();
+  private connectedQueuedTotal = 0;
   /** Whether this node holds a session (in a cluster every node stores all; each holds its own). */
   private holds: (clientId: string) => boolean = () => true;
   private limits: QueueLimits = { maxQueue: Number.MAX_SAFE_INTEGER, online: () => false };
@@ -118,6 +121,7 @@ export class MqttStore {
   }
 
   private counted(clientId: string, queued: number, incoming: number): void {
+    if (this.connected.has(clientId)) this.connectedQueuedTotal += queued;
     if (!this.holds(clientId)) return;
     this.queuedTotal += queued;
     this.incomingTotal += incoming;
@@ -311,6 +315,19 @@ export class MqttStore {
   /** Messages stored for the sessions this node holds (every session on a single node). O(1). */
   totalQueued(): number {
     return this.queuedTotal;
+  }
+
+  /** A session's client connected to this node, or left it: its stored messages count in connectedQueued(). */
+  connectedChanged(clientId: string, connected: boolean): void {
+    if (connected === this.connected.has(clientId)) return;
+    if (connected) this.connected.add(clientId);
+    else this.connected.delete(clientId);
+    this.connectedQueuedTotal += (connected ? 1 : -1) * this.queueLength(clientId);
+  }
+
+  /** Messages stored for the sessions connected to this node. O(1). */
+  connectedQueued(): number {
+    return this.connectedQueuedTotal;
   }
 
   private queue(clientId: string): OutgoingQueue {
