@@ -94,6 +94,7 @@ if (groups.includes('mqtt')) {
   row('connections/s, 5000 in batches of 100', new Map([...conns].map(([k, v]) => [k, v.rate])), '≥ 0.9×');
   row('RSS per idle connection, kB (1 s after, garbage included)', new Map([...conns].map(([k, v]) => [k, v.rssPerConn / 1024])), '≤ 8 kB');
   row('RSS per idle connection, kB (after a full GC)', new Map([...conns].map(([k, v]) => [k, v.rssPerConnAfterGc / 1024])), '≤ 8 kB');
+  row('RSS per idle connection, kB (after a full GC, 1000 → 5000 connections)', new Map([...conns].map(([k, v]) => [k, v.rssPerExtraConn / 1024])), '≤ 8 kB');
   sections.push(['## MQTT (ratios against bare Aedes)', '',
     `| scenario | ${kinds.map((k) => (k === 'aedes' ? 'bare Aedes' : k)).join(' | ')} | target |`,
     `|---|${kinds.map(() => '---:').join('|')}|---|`,
