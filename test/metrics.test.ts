@@ -174,6 +174,20 @@ describe('metrics and stats', () => {
     assert.equal(check.status, 0, check.stdout + check.stderr);
   });
 
+  test('process_open_fds follows the connections, read at most once a second', async () => {
+    const openFds = async () => Number(/^process_open_fds (\d+)$/m.exec((await http(relay, 'GET', '/api/v2/metrics/prometheus')).text)?.[1]);
+    await new Promise((r) => setTimeout(r, 1100));
+    const before = await openFds();
+    const started = Date.now();
+    const extra = await Promise.all(Array.from({ length: 20 }, (_, i) => connectClient(relay, { clientId: `fds-${i}` })));
+    const soon = await openFds();
+    // A second scrape within the second gets the same reading (not another listing of /proc/self/fd).
+    if (Date.now() - started < 900) assert.equal(soon, before);
+    await new Promise((r) => setTimeout(r, 1100));
+    assert.ok(await openFds() >= before + 20, 'a second later, the 20 new sockets are counted');
+    await Promise.all(extra.map((c) => c.endAsync()));
+  });
+
   test('unknown node → 404 for stats and metrics', async () => {
     for (const p of ['/api/v2/stats/2', '/api/v2/metrics/2']) {
       const r = await http(relay, 'GET', p);

@@ -4,6 +4,7 @@
 // RMQTT dashboards work — followed by prom-client's default process and Node.js metrics of the
 // answering process. A registry is built per scrape for the rmqtt_* gauges: scrapes never
 // share state, so concurrent ones cannot interleave (`npm run bench -- prometheus`).
+import { readdirSync } from 'node:fs';
 import { Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { NodeInfo } from '../broker/node-info.ts';
 import { SHARED_STATS } from '../broker/stats.ts';
@@ -41,8 +42,33 @@ function processRegistry(): Registry {
       processMetrics.removeSingleMetric(`nodejs_active_${kind}`);
       processMetrics.removeSingleMetric(`nodejs_active_${kind}_total`);
     }
+    // process_open_fds lists /proc/self/fd, one entry per connection: 1.5 ms of a scrape at
+    // 2,000 clients. Kept (fd exhaustion is worth an alert), but read at most once a second,
+    // so that scraping in a loop cannot cost time in proportion to the connections.
+    if (processMetrics.getSingleMetric('process_open_fds')) {
+      processMetrics.removeSingleMetric('process_open_fds');
+      let read = { at: 0, count: 0 };
+      new Gauge({
+        name: 'process_open_fds', help: 'Number of open file descriptors.', registers: [processMetrics],
+        collect() {
+          const now = Date.now();
+          if (now - read.at >= OPEN_FDS_READ_MS) read = { at: now, count: openFds() ?? read.count };
+          this.set(read.count);
+        },
+      });
+    }
   }
   return processMetrics;
+}
+
+const OPEN_FDS_READ_MS = 1000;
+
+function openFds(): number | undefined {
+  try {
+    return readdirSync('/proc/self/fd').length - 1; // less the one readdir itself opened
+  } catch {
+    return undefined;
+  }
 }
 
 const NODE_ITEMS = ['disk_free', 'disk_total', 'load1', 'load15', 'load5', 'memory_free', 'memory_total', 'memory_used', 'running'] as const;
