@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import autocannon from 'autocannon';
 import mqtt from 'mqtt';
 import { startBroker } from './brokers.ts';
+import { median } from './median.ts';
 
 const DURATION_S = Number(process.env.BENCH_HTTP_SECONDS ?? 3);
 /** Rounds in which the two servers take turns; each figure is the median. */
@@ -34,8 +35,6 @@ export async function startBareServer(bodies: Record<string, string>): Promise<{
   });
   return { port, stop: () => raw.kill() };
 }
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 export async function benchHttp(): Promise<Record<string, { raw: number; relaymq: number }>> {
   const relay = await startBroker('relaymq');

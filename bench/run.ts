@@ -17,6 +17,7 @@ import { benchHttp } from './http.ts';
 import { benchPrometheus } from './prometheus.ts';
 import { benchStartup } from './startup.ts';
 import { benchCluster } from './cluster.ts';
+import { median } from './median.ts';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -61,10 +62,7 @@ async function perBroker<T extends { [key: string]: number }>(name: string, meas
 
 function medianOf<T extends { [key: string]: number }>(rs: T[]): T {
   const out: Record<string, number> = {};
-  for (const key of Object.keys(rs[0])) {
-    const sorted = rs.map((r) => r[key]).sort((a, b) => a - b);
-    out[key] = sorted[Math.floor(sorted.length / 2)];
-  }
+  for (const key of Object.keys(rs[0])) out[key] = median(rs.map((r) => r[key]));
   return out as T;
 }
 

@@ -8,6 +8,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { median } from './median.ts';
 
 const RUNS = 5;
 const TIMEOUT_MS = 30_000;
@@ -62,8 +63,6 @@ async function timeStart(args: string[], readyPath: string): Promise<StartupResu
     await new Promise((r) => (child.exitCode !== null ? r(undefined) : child.once('exit', r)));
   }
 }
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 /** Median of RUNS alternating starts of each. Needs `npm run build` (npm ci runs it). */
 export async function benchStartup(log: (m: string) => void): Promise<{ bare: StartupResult; aedes: StartupResult; relaymq: StartupResult }> {
