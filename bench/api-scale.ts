@@ -8,8 +8,8 @@ import { Agent, request } from 'node:http';
 import mqtt, { type MqttClient } from 'mqtt';
 import type { RunningBroker } from './brokers.ts';
 import { startBareServer } from './http.ts';
+import { percentiles, type Percentiles } from './percentiles.ts';
 
-export interface Percentiles { p50: number; p99: number }
 export interface ApiLatency { relaymq: Percentiles; bare: Percentiles }
 
 const progress = (msg: string) => process.stderr.write(`  … ${msg}\n`);
@@ -90,9 +90,4 @@ export async function apiAtScale(b: RunningBroker, sessions: number, samples = 1
   }
   for (let i = 0; i < live.length; i += 500) await Promise.all(live.slice(i, i + 500).map((c) => c.endAsync(true)));
   return out;
-}
-
-function percentiles(times: number[]): Percentiles {
-  const sorted = [...times].sort((x, y) => x - y);
-  return { p50: sorted[Math.floor(sorted.length / 2)], p99: sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * 0.99))] };
 }

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import autocannon from 'autocannon';
 import mqtt from 'mqtt';
 import { startBroker } from './brokers.ts';
-import { median } from './median.ts';
+import { median } from './percentiles.ts';
 
 const DURATION_S = Number(process.env.BENCH_HTTP_SECONDS ?? 3);
 /** Rounds in which the two servers take turns; each figure is the median. */

@@ -2,6 +2,7 @@
 // Every loop is bounded in time and in count.
 import mqtt, { type MqttClient } from 'mqtt';
 import type { RunningBroker } from './brokers.ts';
+import { percentiles, type Percentiles } from './percentiles.ts';
 
 const MAX_PER_PUBLISHER = 5_000_000;
 /** Messages each publisher may have unacknowledged (QoS 1/2) or unwritten (QoS 0). */
@@ -75,7 +76,7 @@ export async function fanOut(b: RunningBroker, seconds: number, subscribers = 50
  * End-to-end latency of QoS 1 messages published at a fixed rate: p50 and p99, ms. The publisher
  * may use another broker than the subscriber (a cluster's other node).
  */
-export async function latency(b: RunningBroker, seconds: number, perSecond = 1000, publishTo: RunningBroker = b): Promise<{ p50: number; p99: number }> {
+export async function latency(b: RunningBroker, seconds: number, perSecond = 1000, publishTo: RunningBroker = b): Promise<Percentiles> {
   const sub = await connect(b, { clientId: 'bench-lat-sub' });
   const samples: number[] = [];
   sub.on('message', (_t, payload) => { samples.push(performance.now() - payload.readDoubleLE(0)); });
@@ -96,9 +97,7 @@ export async function latency(b: RunningBroker, seconds: number, perSecond = 100
   const deadline = Date.now() + 5000;
   while (samples.length < total && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
   await Promise.all([sub, pub].map((c) => c.endAsync(true)));
-  samples.sort((x, y) => x - y);
-  const q = (p: number) => samples[Math.min(samples.length - 1, Math.floor(p * samples.length))] ?? NaN;
-  return { p50: q(0.5), p99: q(0.99) };
+  return percentiles(samples);
 }
 
 /**

@@ -17,7 +17,7 @@ import { benchHttp } from './http.ts';
 import { benchPrometheus } from './prometheus.ts';
 import { benchStartup } from './startup.ts';
 import { benchCluster } from './cluster.ts';
-import { median } from './median.ts';
+import { median } from './percentiles.ts';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
