@@ -91,10 +91,12 @@ export class AedesSeam {
   private readonly fairness = new FairIntake();
   /** The client publishing each QoS 1/2 message Aedes is routing now, by broker counter (for back-pressure). */
   private readonly publishing = new Map<number, Client>();
-  /** Called before each write to a client: its writes of one turn leave together (write-batching.ts). */
-  private readonly writeBatches = new WeakMap<Client, () => void>();
-  /** Aedes' own parser listener of each client, which the seam calls after the observers. */
-  private readonly aedesParsers = new WeakMap<Client, (packet: InboundPacket) => void>();
+  /**
+   * Per client: Aedes' own parser listener, which the seam calls after the observers, and the
+   * function to call before each write, so that its writes of one turn leave together
+   * (write-batching.ts).
+   */
+  private readonly plumbing = new WeakMap<Client, { toAedes: (packet: InboundPacket) => void; batch: () => void }>();
 
   constructor(private readonly broker: Aedes, private readonly log: Logger) {}
 
@@ -120,7 +122,7 @@ export class AedesSeam {
     };
     this.on('publishRefused', (packet: AedesPublishPacket, client: Client, err: Error) => this.refused(packet, client, err));
     (this.broker as unknown as { beforeWrite: OutboundStage }).beforeWrite = (client, packet) => {
-      this.writeBatches.get(client)?.();
+      this.plumbing.get(client)?.batch();
       let out: OutboundPacket | null = packet;
       for (const stage of this.order.outbound) {
         try {
@@ -139,7 +141,6 @@ export class AedesSeam {
     const parser = client._parser;
     const aedesListeners = parser.listeners('packet') as ((this: unknown, p: InboundPacket) => void)[];
     const toAedes = (packet: InboundPacket) => { for (const l of aedesListeners) l.call(parser, packet); };
-    this.aedesParsers.set(client, toAedes);
     this.fairness.attach(client, toAedes);
     parser.removeAllListeners('packet');
     parser.on('packet', (packet: InboundPacket) => {
@@ -158,7 +159,7 @@ export class AedesSeam {
       client.writeStored = (packet, done) => stored(client, packet, write, done);
     }
     const batch = batchWrites(client.conn as object);
-    this.writeBatches.set(client, batch);
+    this.plumbing.set(client, { toAedes, batch });
     // Aedes writes a delivery from an immediate: cork before it is queued (see write-batching.ts).
     const aedesDeliver = client.deliverQoS;
     let chain: DeliverFn = (packet, cb) => { batch(); aedesDeliver(packet, cb); };
@@ -185,7 +186,7 @@ export class AedesSeam {
    * authentication), as if just parsed; observers after the one that held it never see it.
    */
   handOver(client: Client, packet: object): void {
-    this.aedesParsers.get(client)?.(packet as InboundPacket);
+    this.plumbing.get(client)?.toAedes(packet as InboundPacket);
   }
 
 
