@@ -9,8 +9,10 @@ import { pino } from 'pino';
 import { Redis } from 'ioredis';
 import { sessionStoreContract } from './contracts/session-store.ts';
 import { RedisClusterLink } from '../src/cluster/redis-cluster.ts';
+import { RedisLog, connectRedis } from '../src/cluster/redis-log.ts';
 import type { SharedMqttStore } from '../src/cluster/shared-mqtt-store.ts';
 import { startRedis } from './redis.ts';
+import { waitFor } from './helpers.ts';
 
 const abstract = createRequire(import.meta.url)('aedes-persistence/abstract.js') as (opts: object) => void;
 const quiet = pino({ level: 'silent' });
@@ -40,6 +42,38 @@ test('in a cluster, Aedes\' will sweep is given no will, however many are stored
   assert.deepEqual(swept, []);
   assert.equal([...(link.store.mqtt as SharedMqttStore).storedWills()].length, 1);
   await close(link);
+});
+
+test('the cluster log\'s place check compares Redis\' answer with where the node was when it asked', async () => {
+  await admin.flushall();
+  const fatal: Error[] = [];
+  const connections = [await connectRedis(redis.url), await connectRedis(redis.url)];
+  const follower = new RedisLog(connections[0], 'follower', (err) => fatal.push(err));
+  const writer = new RedisLog(connections[1], 'writer', () => {});
+  await follower.attach();
+  await writer.attach();
+  await writer.append([{ type: 'put', key: 'k/1', value: Buffer.from('1') }]);
+  follower.follow(await follower.head(), () => {});
+  // The worst moment: Redis answers the check, then an entry is added and the follower reads it
+  // before it handles that answer (the reader has its own connection).
+  const internals = follower as unknown as { redis: { xinfo: (...args: string[]) => Promise<unknown> }; lastId: string; checkPlace(): void };
+  const xinfo = internals.redis.xinfo.bind(internals.redis);
+  let handled!: () => void;
+  const checked = new Promise<void>((resolve) => { handled = resolve; });
+  internals.redis.xinfo = async (...args: string[]) => {
+    const answer = await xinfo(...args);
+    const before = internals.lastId;
+    await writer.append([{ type: 'put', key: 'k/2', value: Buffer.from('2') }]);
+    await waitFor(() => internals.lastId !== before, 3000, 'the follower read the new entry');
+    setImmediate(handled); // after the check's own handler of this answer
+    return answer;
+  };
+  internals.checkPlace();
+  await checked;
+  assert.deepEqual(fatal.map((e) => e.message), [], 'no node taken for one that lost its place');
+  await follower.close();
+  await writer.close();
+  for (const c of connections) c.disconnect();
 });
 
 test('a password in redis_url is used, and never shown: a wrong one stops startup with one line', async () => {

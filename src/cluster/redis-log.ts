@@ -277,16 +277,19 @@ export class RedisLog {
     this.redis.get(KEYS.epoch).then((epoch) => {
       if (epoch !== this.epoch) this.onFatal(new ClusterStateLost('Redis no longer has the cluster\'s state (it restarted without its data)'));
     }, () => {});
+    // Compared with where this node was when it asked: the reader may apply newer entries before
+    // the answer arrives, and those say nothing about what Redis had when it answered.
+    const at = this.lastId;
     this.redis.xinfo('STREAM', KEYS.log).then((raw) => {
       const info = new Map<string, unknown>();
       const flat = raw as unknown[];
       for (let i = 0; i < flat.length; i += 2) info.set(String(flat[i]), flat[i + 1]);
       const last = String(info.get('last-generated-id') ?? '0-0');
       const trimmed = String(info.get('max-deleted-entry-id') ?? '0-0');
-      if (compareIds(last, this.lastId) < 0) this.onFatal(new ClusterStateLost(`Redis no longer has the cluster log this node followed (at ${this.lastId}, Redis at ${last}): it restarted without its data`));
-      else if (compareIds(trimmed, this.lastId) > 0) this.onFatal(new ClusterStateLost(`this node fell more than ${MAX_LOG} entries behind the cluster log and lost its place`));
+      if (compareIds(last, at) < 0) this.onFatal(new ClusterStateLost(`Redis no longer has the cluster log this node followed (at ${at}, Redis at ${last}): it restarted without its data`));
+      else if (compareIds(trimmed, at) > 0) this.onFatal(new ClusterStateLost(`this node fell more than ${MAX_LOG} entries behind the cluster log and lost its place`));
     }, (err: Error & { message: string }) => {
-      if (/no such key/i.test(err.message) && this.lastId !== '0-0') this.onFatal(new ClusterStateLost('Redis no longer has the cluster log: it restarted without its data'));
+      if (/no such key/i.test(err.message) && at !== '0-0') this.onFatal(new ClusterStateLost('Redis no longer has the cluster log: it restarted without its data'));
     });
   }
 }
