@@ -2,10 +2,10 @@
 // on a real port: if an Aedes upgrade changes one, its test fails here first.
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer, type AddressInfo } from 'node:net';
+import { createConnection, createServer, type AddressInfo } from 'node:net';
 import { Aedes, type AedesOptions, type AedesPublishPacket, type Client } from 'aedes';
 import { pino } from 'pino';
-import { AedesSeam, type InboundPacket, type OutboundPacket, type SeamOrder } from '../src/broker/aedes-seam.ts';
+import { AedesSeam, type DeliverFn, type InboundPacket, type OutboundPacket, type SeamOrder } from '../src/broker/aedes-seam.ts';
 import { MqttStore } from '../src/persistence/mqtt-store.ts';
 import { MemoryBackend } from '../src/persistence/backend.ts';
 import { rawClient } from './raw-mqtt.ts';
@@ -92,9 +92,9 @@ describe('the Aedes seam', { timeout: 30_000 }, () => {
 
   test('deliver: live QoS 1 deliveries and retained messages sent on subscribe (brokerId null) go through client.deliverQoS', async () => {
     const delivered: string[] = [];
-    const stage = (_client: Client, next: (p: AedesPublishPacket, cb: () => void) => void) => (p: AedesPublishPacket, cb: () => void) => {
+    const stage = (client: Client, p: AedesPublishPacket, cb: () => void, next: DeliverFn) => {
       delivered.push(`${p.topic}:${p.brokerId === null ? 'retained' : 'live'}`);
-      next(p, cb);
+      next(client, p, cb);
     };
     await withSeam({ deliver: [stage] }, async ({ port }) => {
       const p = await rawClient(port, 'p');
@@ -106,6 +106,44 @@ describe('the Aedes seam', { timeout: 30_000 }, () => {
       await waitFor(() => s.publishes.length === 2);
       assert.deepEqual(delivered, ['r/1:retained', 'r/2:live']);
       s.destroy();
+      p.destroy();
+    });
+  });
+
+  test('closed: every connection, registered or not, is reported once, with its client (Aedes links conn.client and parser.client)', async () => {
+    const closed: string[] = [];
+    await withSeam({ closed: [(client) => closed.push(client.id ?? '(no id)')] }, async ({ broker, port }) => {
+      const c = await rawClient(port, 'one');
+      const client = broker.clients.one;
+      assert.equal((client.conn as unknown as { client: Client }).client, client);
+      assert.equal((client._parser as unknown as { client: Client }).client, client);
+      c.destroy();
+      await waitFor(() => closed.length === 1);
+      // A connection closed before its CONNECT never registers; it is reported all the same.
+      const raw = createConnection(port, '127.0.0.1');
+      await new Promise((r) => raw.once('connect', r));
+      raw.destroy();
+      await waitFor(() => closed.length === 2);
+      await new Promise((r) => setTimeout(r, 50));
+      assert.deepEqual(closed, ['one', '(no id)']);
+    });
+  });
+
+  test('stored: a stored message resent after a reconnect goes through the stored writer, which writes it with Aedes\' own', async () => {
+    const seen: string[] = [];
+    const stored: SeamOrder['stored'] = (client, packet, write, done) => { seen.push(`${client.id}:${packet.payload}`); write(client, packet, done); };
+    await withSeam({ stored }, async ({ port }) => {
+      const s = await rawClient(port, 'keep', { clean: false });
+      await s.subscribe('t', 1);
+      s.destroy();
+      const p = await rawClient(port, 'p');
+      p.send({ cmd: 'publish', topic: 't', payload: Buffer.from('while away'), qos: 1, messageId: 1, retain: false, dup: false });
+      await p.next((x) => x.cmd === 'puback');
+      const back = await rawClient(port, 'keep', { clean: false });
+      await waitFor(() => back.publishes.length === 1);
+      assert.equal(String(back.publishes[0].payload), 'while away');
+      assert.deepEqual(seen, ['keep:while away']);
+      back.destroy();
       p.destroy();
     });
   });

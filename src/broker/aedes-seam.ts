@@ -28,7 +28,7 @@
 // covered by a test (test/aedes-seam.test.ts) that fails when Aedes' behaviour changes.
 import type { Aedes, AedesPublishPacket, Client, Subscription } from 'aedes';
 import { FairIntake } from './fair-intake.ts';
-import { batchWrites } from './write-batching.ts';
+import { WriteBatch } from './write-batching.ts';
 import type { Logger } from '../util/log.ts';
 
 /** A packet from a client, as mqtt-packet parsed it. */
@@ -48,18 +48,20 @@ export type PublishObserver = (packet: AedesPublishPacket, client: Client | null
 export type InboundVerdict = void | 'drop';
 export type OutboundStage = (client: Client, packet: OutboundPacket) => OutboundPacket | null;
 export type StoredWriter = (client: Client, packet: AedesPublishPacket, write: WriteFn, done: (err?: Error) => void) => void;
-export type WriteFn = (packet: AedesPublishPacket, done: (err?: Error) => void) => void;
+/** Aedes' own write of a stored message to a client. */
+export type WriteFn = (client: Client, packet: AedesPublishPacket, done: (err?: Error) => void) => void;
 /** A packet on its way to a client (any type). */
 export type OutboundPacket = { cmd: string; messageId?: number; reasonCode?: number; properties?: Record<string, unknown> }
   & Omit<Partial<AedesPublishPacket>, 'cmd' | 'properties' | 'messageId'>;
 export type RefusedObserver = (packet: AedesPublishPacket, client: Client | null, err: Error) => void;
 export type InboundObserver = (client: Client, packet: InboundPacket) => InboundVerdict;
-export type DeliverFn = (packet: AedesPublishPacket, cb: (err?: Error) => void) => void;
+/** Delivers a packet to a client: the rest of the delivery chain, in the end Aedes' own deliverQoS. */
+export type DeliverFn = (client: Client, packet: AedesPublishPacket, cb: (err?: Error) => void) => void;
 /**
- * A delivery stage, set up once per client: given the next stage, returns this client's
- * delivery function, which does its work and hands the packet on (or holds it, to queue it).
+ * A delivery stage: does its work and hands the packet on to `next` (or holds it, to queue it).
+ * `next` is the same function on every call: the seam builds the chain once, not per client.
  */
-export type DeliveryStage = (client: Client, next: DeliverFn) => DeliverFn;
+export type DeliveryStage = (client: Client, packet: AedesPublishPacket, cb: (err?: Error) => void, next: DeliverFn) => void;
 
 export interface SeamOrder {
   publish: PublishObserver[];
@@ -85,24 +87,55 @@ type AedesInternals = Aedes & {
   clearSessionExpiry(clientid: string): void; clearDelayedWill(clientid: string): void;
 };
 
+/**
+ * What the seam keeps per client, on the client itself: Aedes' own parser listeners (which the
+ * seam calls after the observers) and deliverQoS (the end of the delivery chain), and the batch
+ * its writes of one turn leave in. One record per client and no closures: an idle connection
+ * costs the seam a few fields (see "RSS per idle connection" in docs/benchmarks.md).
+ */
+const PLUMBING = Symbol('seamPlumbing');
+interface Plumbing {
+  aedesListeners: ((this: unknown, packet: InboundPacket) => void)[];
+  aedesDeliver: (packet: AedesPublishPacket, cb: (err?: Error) => void) => void;
+  batch: WriteBatch;
+}
+type Plumbed = Client & { [PLUMBING]?: Plumbing };
+/** Aedes sets `parser.client` and `conn.client` to the client they belong to. */
+type OwnedByClient = { client: Plumbed };
+
 export class AedesSeam {
   private order: SeamOrder = { publish: [], refused: [], inbound: [], outbound: [], closed: [], deliver: [] };
   /** Hands each client's packets to Aedes fairly (see fair-intake.ts). */
-  private readonly fairness = new FairIntake();
+  private readonly fairness = new FairIntake((client, packet) => this.toAedes(client, packet));
   /** The client publishing each QoS 1/2 message Aedes is routing now, by broker counter (for back-pressure). */
   private readonly publishing = new Map<number, Client>();
-  /**
-   * Per client: Aedes' own parser listener, which the seam calls after the observers, and the
-   * function to call before each write, so that its writes of one turn leave together
-   * (write-batching.ts).
-   */
-  private readonly plumbing = new WeakMap<Client, { toAedes: (packet: InboundPacket) => void; batch: () => void }>();
+  /** Every client's delivery chain (built by install). */
+  private deliver: DeliverFn = (client, packet, cb) => this.toAedesDelivery(client, packet, cb);
+  /** Client.prototype.writeStored: Aedes' own write of a stored message. */
+  private aedesWriteStored?: (this: Client, packet: AedesPublishPacket, done: (err?: Error) => void) => void;
+
+  // Listeners shared by every client (`this` is the parser, the client or the connection), so that
+  // a connection costs no closures here.
+  private readonly onParsed = ((seam: AedesSeam) => function (this: OwnedByClient, packet: InboundPacket) {
+    seam.parsed(this.client, packet);
+  })(this);
+
+  private readonly onClosed = ((seam: AedesSeam) => function (this: OwnedByClient) {
+    for (const fn of seam.order.closed) seam.isolated('closed', () => fn(this.client));
+  })(this);
+
+  private readonly writeStoredPaced = ((seam: AedesSeam) => function (this: Client, packet: AedesPublishPacket, done: (err?: Error) => void) {
+    seam.order.stored!(this, packet, seam.writeStoredByAedes, done);
+  })(this);
+
+  private readonly writeStoredByAedes: WriteFn = (client, packet, done) => this.aedesWriteStored!.call(client, packet, done);
 
   constructor(private readonly broker: Aedes, private readonly log: Logger) {}
 
   /** Intercepts broker.publish; call once, with the observers in the order they must run. */
   install(order: SeamOrder): void {
     this.order = order;
+    this.deliver = this.deliveryChain(order.deliver);
     const publish = this.broker.publish.bind(this.broker);
     (this.broker as { publish: unknown }).publish = (packet: AedesPublishPacket, client?: Client | null | ((e?: Error) => void), done?: (e?: Error) => void) => {
       if (typeof client === 'function') { done = client; client = null; }
@@ -122,7 +155,7 @@ export class AedesSeam {
     };
     this.on('publishRefused', (packet: AedesPublishPacket, client: Client, err: Error) => this.refused(packet, client, err));
     (this.broker as unknown as { beforeWrite: OutboundStage }).beforeWrite = (client, packet) => {
-      this.plumbing.get(client)?.batch();
+      (client as Plumbed)[PLUMBING]?.batch.before();
       let out: OutboundPacket | null = packet;
       for (const stage of this.order.outbound) {
         try {
@@ -139,46 +172,23 @@ export class AedesSeam {
   /** Prepares a new connection (call right after broker.handle creates the client). */
   attach(client: Client): void {
     const parser = client._parser;
-    const aedesListeners = parser.listeners('packet') as ((this: unknown, p: InboundPacket) => void)[];
-    const toAedes = (packet: InboundPacket) => { for (const l of aedesListeners) l.call(parser, packet); };
-    this.fairness.attach(client, toAedes);
+    (client as Plumbed)[PLUMBING] = {
+      aedesListeners: parser.listeners('packet') as Plumbing['aedesListeners'],
+      aedesDeliver: client.deliverQoS,
+      batch: new WriteBatch(client.conn as object),
+    };
     parser.removeAllListeners('packet');
-    parser.on('packet', (packet: InboundPacket) => {
-      if (packet.cmd === 'publish' && packet.qos) (packet as Marked)[FROM_CLIENT] = true;
-      // A plain loop, no closure per packet: this runs for every packet of every client.
-      for (const fn of this.order.inbound) {
-        let verdict: InboundVerdict = undefined;
-        try { verdict = fn(client, packet); } catch (err) { this.failed('inbound', err); }
-        if (verdict === 'drop') return;
-      }
-      this.fairness.admit(client, packet);
-    });
-    const stored = this.order.stored;
-    if (stored) {
-      const write = client.writeStored.bind(client);
-      client.writeStored = (packet, done) => stored(client, packet, write, done);
-    }
-    const batch = batchWrites(client.conn as object);
-    this.plumbing.set(client, { toAedes, batch });
-    // Aedes writes a delivery from an immediate: cork before it is queued (see write-batching.ts).
-    const aedesDeliver = client.deliverQoS;
-    let chain: DeliverFn = (packet, cb) => { batch(); aedesDeliver(packet, cb); };
-    for (const stage of [...this.order.deliver].reverse()) {
-      const next = chain;
-      const deliver = stage(client, next);
-      chain = (packet, cb) => {
-        try {
-          deliver(packet, cb);
-        } catch (err) {
-          this.log.error({ err, clientid: client.id }, 'delivery stage failed; delivering as Aedes would');
-          next(packet, cb);
-        }
-      };
+    parser.on('packet', this.onParsed);
+    if (this.order.stored) {
+      this.aedesWriteStored ??= Object.getPrototypeOf(client).writeStored;
+      client.writeStored = this.writeStoredPaced;
     }
     // Aedes binds a subscription to client.deliverQoS when it is made, so this runs before any.
-    client.deliverQoS = chain;
+    // Aedes calls it unbound: the one closure a connection costs the seam.
+    const deliver = this.deliver;
+    client.deliverQoS = (packet, cb) => deliver(client, packet, cb);
     // After Aedes' own close (which emits 'clientDisconnect' for a registered client first).
-    client.conn.once('close', () => { for (const fn of this.order.closed) this.isolated('closed', () => fn(client)); });
+    client.conn.on('close', this.onClosed);
   }
 
   /**
@@ -186,7 +196,7 @@ export class AedesSeam {
    * authentication), as if just parsed; observers after the one that held it never see it.
    */
   handOver(client: Client, packet: object): void {
-    this.plumbing.get(client)?.toAedes(packet as InboundPacket);
+    this.toAedes(client, packet as InboundPacket);
   }
 
 
@@ -237,6 +247,50 @@ export class AedesSeam {
       if (!inUse(id)) return id;
     }
     throw new Error('no free packet identifier');
+  }
+
+  /** A packet parsed from a client's socket: the inbound observers, then fair intake to Aedes. */
+  private parsed(client: Client, packet: InboundPacket): void {
+    if (packet.cmd === 'publish' && packet.qos) (packet as Marked)[FROM_CLIENT] = true;
+    // A plain loop, no closure per packet: this runs for every packet of every client.
+    for (const fn of this.order.inbound) {
+      let verdict: InboundVerdict = undefined;
+      try { verdict = fn(client, packet); } catch (err) { this.failed('inbound', err); }
+      if (verdict === 'drop') return;
+    }
+    this.fairness.admit(client, packet);
+  }
+
+  /** Hands a packet to Aedes' own parser listeners, as if just parsed. */
+  private toAedes(client: Client, packet: InboundPacket): void {
+    const plumbing = (client as Plumbed)[PLUMBING];
+    if (!plumbing) return;
+    for (const l of plumbing.aedesListeners) l.call(client._parser, packet);
+  }
+
+  /** The end of every delivery chain: Aedes' own deliverQoS. */
+  private toAedesDelivery(client: Client, packet: AedesPublishPacket, cb: (err?: Error) => void): void {
+    const plumbing = (client as Plumbed)[PLUMBING]!;
+    // Aedes writes a delivery from an immediate: cork before it is queued (see write-batching.ts).
+    plumbing.batch.before();
+    plumbing.aedesDeliver(packet, cb);
+  }
+
+  /** Chains the delivery stages (outermost first) once, each isolated: one that throws is skipped. */
+  private deliveryChain(stages: DeliveryStage[]): DeliverFn {
+    let chain: DeliverFn = (client, packet, cb) => this.toAedesDelivery(client, packet, cb);
+    for (const stage of [...stages].reverse()) {
+      const next = chain;
+      chain = (client, packet, cb) => {
+        try {
+          stage(client, packet, cb, next);
+        } catch (err) {
+          this.log.error({ err, clientid: client.id }, 'delivery stage failed; delivering as Aedes would');
+          next(client, packet, cb);
+        }
+      };
+    }
+    return chain;
   }
 
   private refused(packet: AedesPublishPacket, client: Client | null, err: Error): void {

@@ -26,13 +26,12 @@ import type { Client } from 'aedes';
 export const PUBLISHES_PER_TURN = 16;
 
 interface Packet { cmd: string }
-type ToAedes = (packet: Packet) => void;
+type ToAedes = (client: Client, packet: Packet) => void;
 
 const NEVER_WAITS = new Set(['puback', 'pubrec', 'pubcomp', 'pingreq']);
 
 interface Intake {
   client: Client & { _parsingBatch: number };
-  toAedes: ToAedes;
   waiting: Packet[];
   /** PUBLISHes handed over in turn number `turn`. */
   taken: number;
@@ -50,9 +49,8 @@ export class FairIntake {
   /** The clients each holder holds. */
   private readonly held = new Map<object, Set<Intake>>();
 
-  attach(client: Client, toAedes: ToAedes): void {
-    this.intakes.set(client, { client: client as Intake['client'], toAedes, waiting: [], taken: 0, turn: -1 });
-  }
+  /** `toAedes` hands a packet to Aedes. */
+  constructor(private readonly toAedes: ToAedes) {}
 
   /** Holds the client's PUBLISHes back until `holder` releases it. */
   hold(client: Client, holder: object): void {
@@ -80,11 +78,12 @@ export class FairIntake {
 
   /** A packet just parsed from the client's socket. */
   admit(client: Client, packet: Packet): void {
-    const intake = this.intakes.get(client);
-    if (!intake) return;
     // Before the CONNACK, Aedes queues what follows the CONNECT itself, until authenticated.
-    if (NEVER_WAITS.has(packet.cmd) || !(client as { connackSent?: boolean }).connackSent) return intake.toAedes(packet);
-    if (intake.waiting.length === 0 && (packet.cmd !== 'publish' || this.take(intake))) return intake.toAedes(packet);
+    if (NEVER_WAITS.has(packet.cmd) || !(client as { connackSent?: boolean }).connackSent) return this.toAedes(client, packet);
+    // A client has an intake from its first packet after the CONNACK on.
+    let intake = this.intakes.get(client);
+    if (!intake) this.intakes.set(client, (intake = { client: client as Intake['client'], waiting: [], taken: 0, turn: -1 }));
+    if (intake.waiting.length === 0 && (packet.cmd !== 'publish' || this.take(intake))) return this.toAedes(client, packet);
     // Aedes reads the socket again only once every packet it was given is done: count this one
     // as given, so the socket waits with it.
     intake.client._parsingBatch++;
@@ -121,7 +120,7 @@ export class FairIntake {
           intake.waiting.shift();
           if (intake.client.closed) continue; // a closed connection's packets are not handled
           intake.client._parsingBatch--; // Aedes counts it again as it takes it
-          intake.toAedes(next);
+          this.toAedes(intake.client, next);
         }
         if (intake.waiting.length && !intake.holders?.size) {
           this.ready.add(intake);

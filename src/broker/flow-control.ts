@@ -48,8 +48,6 @@ interface ClientFlow {
   queue: TaggedPacket[];
   /** Messages that ever left the front of `queue`: queue[i] is the session's message number shifted + i. */
   shifted: number;
-  /** The next delivery stage (in the end Aedes' own deliverQoS). */
-  send: DeliverFn;
   /** When the client last acknowledged a message (ms). */
   lastAck: number;
   /** Since when it holds publishers back (ms); 0: it does not. */
@@ -65,7 +63,13 @@ export interface Detached {
 
 export class FlowControl {
   // A Map, not a WeakMap: detach() removes entries, and the totals are kept as they change.
+  // A client has a flow from its first QoS 1/2 message on: an idle connection costs nothing here.
   private readonly flows = new Map<Client, ClientFlow>();
+  /**
+   * The delivery stage after this one: the seam passes the same one every time, and every
+   * queued message came through the stage, so it is set before anything is sent from a queue.
+   */
+  private next?: DeliverFn;
   private inflightTotal = 0;
   private queuedTotal = 0;
 
@@ -84,26 +88,23 @@ export class FlowControl {
     this.congested = Math.max(1, Math.min(CONGESTED, Math.floor(limits.maxQueue / 2)));
   }
 
-  readonly stage: DeliveryStage = (client, next) => {
-    const flow: ClientFlow = {
-      client, inflight: NOTHING_INFLIGHT, held: [], queue: [], shifted: 0, send: next, lastAck: Date.now(), holdingSince: 0,
-    };
-    this.flows.set(client, flow);
-    return (packet, cb) => {
-      if (packet.qos === 0) return flow.send(packet, cb);
-      if (flow.inflight.size < this.window(flow) && flow.held.length === 0) return this.send(client, flow, packet, cb);
-      this.enqueue(client, flow, packet);
-      setImmediate(cb);
-    };
+  readonly stage: DeliveryStage = (client, packet, cb, next) => {
+    this.next = next;
+    if (packet.qos === 0) return next(client, packet, cb);
+    const flow = this.flowOf(client);
+    if (!flow) return next(client, packet, cb); // closed: Aedes writes nothing more
+    if (flow.inflight.size < this.window(flow) && flow.held.length === 0) return this.send(client, flow, packet, cb);
+    this.enqueue(client, flow, packet);
+    setImmediate(cb);
   };
 
   /** Resends of stored messages (and PUBRELs) after a reconnect take their place in the window. */
   readonly stored: StoredWriter = (client, packet, write, done) => {
-    const flow = this.flows.get(client);
-    if (!flow || typeof packet.messageId !== 'number') return write(packet, done);
+    const flow = typeof packet.messageId === 'number' ? this.flowOf(client) : undefined;
+    if (!flow) return write(client, packet, done);
     if (flow.inflight.size < this.window(flow)) {
-      this.track(flow, packet.messageId, packet);
-      return write(packet, done);
+      this.track(flow, packet.messageId!, packet);
+      return write(client, packet, done);
     }
     flow.held.push({ packet, write, done });
   };
@@ -168,6 +169,15 @@ export class FlowControl {
     return { unacked: [...flow.inflight.values()], queued: flow.queue.splice(0) };
   }
 
+  /** The client's flow, made on first use; none once it is closed (detach() has run or will not). */
+  private flowOf(client: Client): ClientFlow | undefined {
+    let flow = this.flows.get(client);
+    if (flow || client.closed) return flow;
+    flow = { client, inflight: NOTHING_INFLIGHT, held: [], queue: [], shifted: 0, lastAck: Date.now(), holdingSince: 0 };
+    this.flows.set(client, flow);
+    return flow;
+  }
+
   private acknowledged(client: Client, messageId: number): void {
     const flow = this.flows.get(client);
     if (!flow || !this.untrack(flow, messageId)) return;
@@ -221,7 +231,7 @@ export class FlowControl {
     const id = this.seam.nextPacketId(client, (x) => flow.inflight.has(x));
     copy.messageId = id;
     this.track(flow, id, copy);
-    flow.send(copy, (err) => {
+    this.next!(client, copy, (err) => {
       // Aedes may decide not to send it (duplicate, no-local): then nothing will ack it.
       if (!(copy as Forwarded)[FORWARDED] && flow.inflight.get(id) === copy) {
         this.untrack(flow, id);
@@ -241,7 +251,7 @@ export class FlowControl {
     while (flow.inflight.size < this.window(flow) && flow.held.length > 0) {
       const { packet, write, done } = flow.held.shift()!;
       this.track(flow, packet.messageId!, packet);
-      write(packet, done);
+      write(client, packet, done);
     }
     while (flow.inflight.size < this.window(flow) && flow.queue.length > 0) {
       const next = flow.queue.shift()!;

@@ -63,12 +63,12 @@ export class MessageObserver {
   };
 
   /** Aedes sends a retained message to a new subscription as a packet without broker id. */
-  readonly stage: DeliveryStage = (_client, next) => (packet: TaggedPacket, cb) => {
+  readonly stage: DeliveryStage = (client, packet: TaggedPacket, cb, next) => {
     if (packet.retain && packet.brokerId === null) {
       packet[PACKET_TAG] = { ...packet[PACKET_TAG], source: 'retain' };
       this.hooks.emit('message.publish', { message: this.info(packet), routed: true });
     }
-    next(packet, cb);
+    next(client, packet, cb);
   };
 
   /** Client packets, before FlowControl releases what they acknowledge. */

@@ -19,20 +19,32 @@ interface Corkable {
   uncork?: () => void;
 }
 
-/** Returns the function to call before writing to `stream` (or before queuing a write to it). */
-export function batchWrites(stream: Corkable): () => void {
-  if (typeof stream.cork !== 'function' || typeof stream.uncork !== 'function') return noop;
-  let corked = false;
-  const uncork = () => {
-    corked = false;
-    stream.uncork!();
-  };
-  return () => {
-    if (corked) return;
-    corked = true;
-    stream.cork!();
-    setImmediate(uncork);
-  };
+/**
+ * One client's batch: call before() before writing to its stream (or before queuing a write to
+ * it). An object with a shared uncork, not closures: one per connection.
+ */
+export class WriteBatch {
+  private corked = false;
+  private readonly stream: Corkable | null;
+
+  constructor(stream: Corkable) {
+    this.stream = typeof stream.cork === 'function' && typeof stream.uncork === 'function' ? stream : null;
+  }
+
+  before(): void {
+    if (this.corked || !this.stream) return;
+    this.corked = true;
+    this.stream.cork!();
+    setImmediate(uncork, this);
+  }
+
+  /** Ends the turn's batch: what was written since before() leaves now. */
+  flush(): void {
+    this.corked = false;
+    this.stream!.uncork!();
+  }
 }
 
-function noop(): void {}
+function uncork(batch: WriteBatch): void {
+  batch.flush();
+}
