@@ -24,8 +24,9 @@
 //
 // Each observer runs isolated: one that throws is logged and skipped, and Aedes' own callback
 // still runs, so a bug in a listener cannot wedge a client or the broker. The Aedes internals
-// read here (client._parser, client.deliverQoS, client._nextId, broker._takingOver) are each
-// covered by a test (test/aedes-seam.test.ts) that fails when Aedes' behaviour changes.
+// read here (client._parser and its `client`, conn.client, client.deliverQoS, client._nextId,
+// the prototype's writeStored, broker._takingOver) are each covered by a test
+// (test/aedes-seam.test.ts) that fails when Aedes' behaviour changes.
 import type { Aedes, AedesPublishPacket, Client, Subscription } from 'aedes';
 import { FairIntake } from './fair-intake.ts';
 import { WriteBatch } from './write-batching.ts';
