@@ -408,4 +408,50 @@ describe('Aedes patches', { timeout: 60_000 }, () => {
       await b.close();
     }
   });
+
+  test('022: a connection makes its topic-alias map with its first alias; aliases still resolve', async () => {
+    const b = await bareAedes({ topicAliasMaximum: 10 });
+    try {
+      const sub = await rawClient(b.port, 'sub', { version: 5 });
+      await sub.subscribe('al/#', 0);
+      const pub = await rawClient(b.port, 'pub', { version: 5 });
+      assert.equal((b.broker.clients.pub as unknown as { _topicAliases: unknown })._topicAliases, null, 'an idle connection has no alias map');
+      publish(pub, 'al/t', 'named', 0, 0, { properties: { topicAlias: 1 } });
+      publish(pub, '', 'by alias', 0, 0, { properties: { topicAlias: 1 } });
+      await waitFor(() => sub.publishes.length === 2);
+      assert.deepEqual(sub.publishes.map((p) => `${p.topic}:${p.payload}`), ['al/t:named', 'al/t:by alias']);
+      // An alias the connection never registered is still a protocol error.
+      const stray = await rawClient(b.port, 'stray', { version: 5 });
+      publish(stray, '', 'unknown', 0, 0, { properties: { topicAlias: 2 } });
+      await waitFor(() => stray.closed);
+      sub.destroy();
+      pub.destroy();
+    } finally {
+      await b.close();
+    }
+  });
+
+  test('023: a connection makes its duplicates table with its first delivery; another broker\'s birth passes idle ones by', async () => {
+    const b = await bareAedes();
+    try {
+      const idle = await rawClient(b.port, 'idle');
+      assert.equal((b.broker.clients.idle as unknown as { duplicates: unknown }).duplicates, null, 'an idle connection has no duplicates table');
+      // Another broker announcing itself resets every client's table for it: an idle one has none.
+      await new Promise<void>((r, j) => b.broker.publish({ cmd: 'publish', topic: '$SYS/other-broker/birth', payload: Buffer.from('other-broker'), qos: 0, retain: false, dup: false } as never, (err?: Error) => (err ? j(err) : r())));
+      const sub = await rawClient(b.port, 'sub');
+      await sub.subscribe('d/#', 1);
+      await sub.subscribe('d/+', 1);
+      const pub = await rawClient(b.port, 'pub');
+      publish(pub, 'd/x', 'once', 0, 0);
+      publish(pub, 'd/x', 'marker', 0, 0);
+      await waitFor(() => sub.publishes.some((p) => p.payload === 'marker'));
+      assert.equal(sub.publishes.filter((p) => p.payload === 'once').length, 1, 'two matching subscriptions still deliver once');
+      assert.equal(idle.closed, false);
+      idle.destroy();
+      sub.destroy();
+      pub.destroy();
+    } finally {
+      await b.close();
+    }
+  });
 });

@@ -55,3 +55,25 @@ test('mqtt-packet 002: the parser buffers in a plain list, and parses split and 
   assert.deepEqual(packets.map((p) => (p as mqttPacket.IPublishPacket).messageId), [1, 2, 3, 4, 5]);
   assert.deepEqual((packets[4] as mqttPacket.IPublishPacket).payload, Buffer.alloc(300, 5));
 });
+
+// mqtt-packet 003: after a CONNECT the parser keeps the protocol version (it parses MQTT 5
+// properties by it), not the CONNECT packet, whose password and will would otherwise live in
+// the broker's heap as long as the connection.
+test('mqtt-packet 003: the parser keeps no CONNECT packet, and parses MQTT 5 packets after it', () => {
+  const parser = mqttPacket.parser();
+  const packets: mqttPacket.Packet[] = [];
+  parser.on('packet', (p) => packets.push(p));
+  parser.parse(mqttPacket.generate({
+    cmd: 'connect', protocolId: 'MQTT', protocolVersion: 5, clientId: 'c', clean: true, keepalive: 30,
+    username: 'u', password: Buffer.from('secret'), will: { topic: 'w', payload: Buffer.from('bye'), qos: 0, retain: false },
+  } as mqttPacket.IConnectPacket));
+  parser.parse(mqttPacket.generate({
+    cmd: 'publish', topic: 't', payload: Buffer.from('x'), qos: 1, messageId: 7, retain: false, dup: false,
+    properties: { userProperties: { k: 'v' } },
+  } as mqttPacket.IPublishPacket, { protocolVersion: 5 }));
+  assert.equal(packets.length, 2);
+  const settings = (parser as unknown as { settings: object }).settings;
+  assert.notEqual(settings, packets[0], 'the parser holds the CONNECT packet');
+  assert.equal(JSON.stringify(settings).includes('secret'), false);
+  assert.deepEqual({ ...(packets[1] as mqttPacket.IPublishPacket).properties!.userProperties }, { k: 'v' });
+});
