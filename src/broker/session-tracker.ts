@@ -9,7 +9,7 @@ import type { AedesSeam, InboundObserver } from './aedes-seam.ts';
 import type { FlowControl } from './flow-control.ts';
 import type { SharedSubscriptions } from './shared-subscriptions.ts';
 import type { MqttStore } from '../persistence/mqtt-store.ts';
-import { SessionRegistry, type Qos, type SessionRecord, type SharedMembership } from './sessions.ts';
+import { NO_SUBSCRIPTIONS, SessionRegistry, type Qos, type SessionRecord, type SharedMembership } from './sessions.ts';
 import { fromInternal, parseShared } from './topics.ts';
 import type { TaggedPacket } from './packet.ts';
 import { socketOf } from './client-info.ts';
@@ -191,8 +191,8 @@ export class SessionTracker {
         message: Buffer.from(packet.will.payload ?? '').toString('base64'),
         qos: (packet.will.qos ?? 0) as Qos, retain: Boolean(packet.will.retain), topic: packet.will.topic,
       } : null,
-      subscriptions: resumed ? prev.subscriptions : {},
-      shared: resumed ? prev.shared : {},
+      subscriptions: resumed ? prev.subscriptions : NO_SUBSCRIPTIONS,
+      shared: resumed ? prev.shared : undefined,
       node_id: this.limits.nodeId,
     };
     if (!resumed && prev) this.dropShared(prev);
@@ -371,8 +371,8 @@ export class SessionTracker {
         rec.disconnected_reason = reason;
       }
       const stored = await this.store.subscriptionsByClient({ id: rec.clientid });
-      rec.subscriptions = {};
-      rec.shared = {};
+      rec.subscriptions = NO_SUBSCRIPTIONS;
+      rec.shared = undefined;
       this.registry.put(rec);
       for (const s of stored) this.subscribed(rec, fromInternal(s.topic), s.qos as Qos, optionsOf(s));
       const lifetime = rec.proto_ver === 5 ? rec.expiry_interval : this.limits.v3SessionExpiry;
