@@ -89,16 +89,20 @@ type AedesInternals = Aedes & {
 };
 
 /**
- * What the seam keeps per client, on the client itself: Aedes' own parser listeners (which the
- * seam calls after the observers) and deliverQoS (the end of the delivery chain), and the batch
- * its writes of one turn leave in. One record per client and no closures: an idle connection
+ * What the seam keeps per client, on the client itself: the batch its writes of one turn leave
+ * in, with Aedes' own parser listeners (which the seam calls after the observers) and deliverQoS
+ * (the end of the delivery chain). One record per client and no closures: an idle connection
  * costs the seam a few fields (see "RSS per idle connection" in docs/benchmarks.md).
  */
 const PLUMBING = Symbol('seamPlumbing');
-interface Plumbing {
-  aedesListeners: ((this: unknown, packet: InboundPacket) => void)[];
-  aedesDeliver: (packet: AedesPublishPacket, cb: (err?: Error) => void) => void;
-  batch: WriteBatch;
+class Plumbing extends WriteBatch {
+  constructor(
+    conn: object,
+    readonly aedesListeners: ((this: unknown, packet: InboundPacket) => void)[],
+    readonly aedesDeliver: (packet: AedesPublishPacket, cb: (err?: Error) => void) => void,
+  ) {
+    super(conn);
+  }
 }
 type Plumbed = Client & { [PLUMBING]?: Plumbing };
 /** Aedes sets `parser.client` and `conn.client` to the client they belong to. */
@@ -156,7 +160,7 @@ export class AedesSeam {
     };
     this.on('publishRefused', (packet: AedesPublishPacket, client: Client, err: Error) => this.refused(packet, client, err));
     (this.broker as unknown as { beforeWrite: OutboundStage }).beforeWrite = (client, packet) => {
-      (client as Plumbed)[PLUMBING]?.batch.before();
+      (client as Plumbed)[PLUMBING]?.before();
       let out: OutboundPacket | null = packet;
       for (const stage of this.order.outbound) {
         try {
@@ -173,11 +177,7 @@ export class AedesSeam {
   /** Prepares a new connection (call right after broker.handle creates the client). */
   attach(client: Client): void {
     const parser = client._parser;
-    (client as Plumbed)[PLUMBING] = {
-      aedesListeners: parser.listeners('packet') as Plumbing['aedesListeners'],
-      aedesDeliver: client.deliverQoS,
-      batch: new WriteBatch(client.conn as object),
-    };
+    (client as Plumbed)[PLUMBING] = new Plumbing(client.conn, parser.listeners('packet') as Plumbing['aedesListeners'], client.deliverQoS);
     parser.removeAllListeners('packet');
     parser.on('packet', this.onParsed);
     if (this.order.stored) {
@@ -273,7 +273,7 @@ export class AedesSeam {
   private toAedesDelivery(client: Client, packet: AedesPublishPacket, cb: (err?: Error) => void): void {
     const plumbing = (client as Plumbed)[PLUMBING]!;
     // Aedes writes a delivery from an immediate: cork before it is queued (see write-batching.ts).
-    plumbing.batch.before();
+    plumbing.before();
     plumbing.aedesDeliver(packet, cb);
   }
 
