@@ -2,7 +2,10 @@
 // real port with a real store, so each fails when its patch is missing.
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer, type AddressInfo, type Server } from 'node:net';
+import { createConnection, createServer, type AddressInfo, type Server } from 'node:net';
+import { createServer as createHttpServer } from 'node:http';
+import mqttPacket from 'mqtt-packet';
+import { WebSocket, WebSocketServer, createWebSocketStream } from 'ws';
 import { Aedes, type AedesOptions } from 'aedes';
 import mqemitter from 'mqemitter';
 import { MqttStore } from '../src/persistence/mqtt-store.ts';
@@ -427,6 +430,49 @@ describe('Aedes patches', { timeout: 60_000 }, () => {
       sub.destroy();
       pub.destroy();
     } finally {
+      await b.close();
+    }
+  });
+
+  test('024: a client closes however its connection goes (FIN, RST, destroyed, WebSocket close), without end-of-stream', async () => {
+    const b = await bareAedes();
+    const http = createHttpServer();
+    const wss = new WebSocketServer({ server: http });
+    wss.on('connection', (ws) => {
+      const stream = createWebSocketStream(ws);
+      stream.on('error', () => stream.destroy());
+      b.broker.handle(stream as never);
+    });
+    await new Promise<void>((r) => http.listen(0, '127.0.0.1', r));
+    const gone: string[] = [];
+    b.broker.on('clientDisconnect', (client: { id: string }) => gone.push(client.id));
+    const connect = (clientId: string) => mqttPacket.generate({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clientId, clean: true, keepalive: 60 } as mqttPacket.IConnectPacket);
+    const tcp = async (clientId: string) => {
+      const socket = createConnection(b.port, '127.0.0.1');
+      socket.on('error', () => {});
+      socket.write(connect(clientId));
+      await waitFor(() => b.broker.clients[clientId]?.connected === true);
+      return socket;
+    };
+    try {
+      const fin = await tcp('fin');
+      assert.equal(b.broker.clients.fin.conn.listenerCount('finish'), 0, 'end-of-stream listens to the connection');
+      fin.end();
+      (await tcp('rst')).resetAndDestroy();
+      await tcp('destroyed');
+      b.broker.clients.destroyed.conn.destroy();
+      const ws = new WebSocket(`ws://127.0.0.1:${(http.address() as AddressInfo).port}`);
+      await new Promise((r) => ws.once('open', r));
+      ws.send(connect('ws'));
+      await waitFor(() => b.broker.clients.ws?.connected === true);
+      ws.close();
+      await waitFor(() => gone.length === 4);
+      await new Promise((r) => setTimeout(r, 50));
+      assert.deepEqual(gone.sort(), ['destroyed', 'fin', 'rst', 'ws'], 'each closed once');
+      assert.deepEqual(Object.keys(b.broker.clients), []);
+    } finally {
+      wss.close();
+      await new Promise((r) => http.close(r));
       await b.close();
     }
   });
