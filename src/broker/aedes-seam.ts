@@ -116,26 +116,25 @@ export class AedesSeam {
   private readonly publishing = new Map<number, Client>();
   /** Every client's delivery chain (built by install). */
   private deliver: DeliverFn = (client, packet, cb) => this.toAedesDelivery(client, packet, cb);
-  /** Client.prototype.writeStored: Aedes' own write of a stored message. */
+  /** Client.prototype.writeStored, found at the first connection. */
   private aedesWriteStored?: (this: Client, packet: AedesPublishPacket, done: (err?: Error) => void) => void;
 
-  // Listeners shared by every client (`this` is the parser, the client or the connection), so that
-  // a connection costs no closures here.
-  private readonly onParsed = ((seam: AedesSeam) => function (this: OwnedByClient, packet: InboundPacket) {
-    seam.parsed(this.client, packet);
-  })(this);
-
-  private readonly onClosed = ((seam: AedesSeam) => function (this: OwnedByClient) {
-    for (const fn of seam.order.closed) seam.isolated('closed', () => fn(this.client));
-  })(this);
-
-  private readonly writeStoredPaced = ((seam: AedesSeam) => function (this: Client, packet: AedesPublishPacket, done: (err?: Error) => void) {
-    seam.order.stored!(this, packet, seam.writeStoredByAedes, done);
-  })(this);
-
+  // Shared by every client (`this` is its parser, its connection or itself), so that a
+  // connection costs no closures here.
+  private readonly onParsed: (this: OwnedByClient, packet: InboundPacket) => void;
+  private readonly onClosed: (this: OwnedByClient) => void;
+  private readonly writeStoredPaced: (this: Client, packet: AedesPublishPacket, done: (err?: Error) => void) => void;
+  /** Aedes' own write of a stored message (Client.prototype.writeStored), for the stored writer. */
   private readonly writeStoredByAedes: WriteFn = (client, packet, done) => this.aedesWriteStored!.call(client, packet, done);
 
-  constructor(private readonly broker: Aedes, private readonly log: Logger) {}
+  constructor(private readonly broker: Aedes, private readonly log: Logger) {
+    const seam = this;
+    this.onParsed = function (packet) { seam.parsed(this.client, packet); };
+    this.onClosed = function () {
+      for (const fn of seam.order.closed) seam.isolated('closed', () => fn(this.client));
+    };
+    this.writeStoredPaced = function (packet, done) { seam.order.stored!(this, packet, seam.writeStoredByAedes, done); };
+  }
 
   /** Intercepts broker.publish; call once, with the observers in the order they must run. */
   install(order: SeamOrder): void {

@@ -54,8 +54,8 @@ export class FairIntake {
 
   /** Holds the client's PUBLISHes back until `holder` releases it. */
   hold(client: Client, holder: object): void {
-    const intake = this.intakes.get(client);
-    if (!intake || intake.client.closed) return;
+    if (client.closed) return;
+    const intake = this.intakeOf(client);
     (intake.holders ??= new Set()).add(holder);
     let clients = this.held.get(holder);
     if (!clients) this.held.set(holder, (clients = new Set()));
@@ -80,9 +80,7 @@ export class FairIntake {
   admit(client: Client, packet: Packet): void {
     // Before the CONNACK, Aedes queues what follows the CONNECT itself, until authenticated.
     if (NEVER_WAITS.has(packet.cmd) || !(client as { connackSent?: boolean }).connackSent) return this.toAedes(client, packet);
-    // A client has an intake from its first packet after the CONNACK on.
-    let intake = this.intakes.get(client);
-    if (!intake) this.intakes.set(client, (intake = { client: client as Intake['client'], waiting: [], taken: 0, turn: -1 }));
+    const intake = this.intakeOf(client);
     if (intake.waiting.length === 0 && (packet.cmd !== 'publish' || this.take(intake))) return this.toAedes(client, packet);
     // Aedes reads the socket again only once every packet it was given is done: count this one
     // as given, so the socket waits with it.
@@ -91,6 +89,13 @@ export class FairIntake {
     if (intake.holders?.size) return; // release() schedules it
     this.ready.add(intake);
     this.schedule();
+  }
+
+  /** A client has an intake from its first packet after the CONNACK (or its first hold) on. */
+  private intakeOf(client: Client): Intake {
+    let intake = this.intakes.get(client);
+    if (!intake) this.intakes.set(client, (intake = { client: client as Intake['client'], waiting: [], taken: 0, turn: -1 }));
+    return intake;
   }
 
   /** Whether the client may hand over one more PUBLISH this turn. */
