@@ -114,8 +114,8 @@ export class AedesSeam {
   private readonly fairness = new FairIntake((client, packet) => this.toAedes(client, packet));
   /** The client publishing each QoS 1/2 message Aedes is routing now, by broker counter (for back-pressure). */
   private readonly publishing = new Map<number, Client>();
-  /** Every client's delivery chain (built by install). */
-  private deliver: DeliverFn = (client, packet, cb) => this.toAedesDelivery(client, packet, cb);
+  /** Every client's delivery chain (install builds it with the stages). */
+  private deliver: DeliverFn = this.deliveryChain([]);
   /** Client.prototype.writeStored, found at the first connection. */
   private aedesWriteStored?: (this: Client, packet: AedesPublishPacket, done: (err?: Error) => void) => void;
 
