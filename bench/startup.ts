@@ -66,7 +66,7 @@ async function timeStart(args: string[], readyPath: string): Promise<StartupResu
 
 /** Median of RUNS alternating starts of each. Needs `npm run build` (npm ci runs it). */
 export async function benchStartup(log: (m: string) => void): Promise<{ bare: StartupResult; aedes: StartupResult; relaymq: StartupResult }> {
-  if (!existsSync('dist/src/main.js')) throw new Error('dist/ is missing: run `npm run build` first');
+  if (!existsSync('dist/bundle/relaymq/main.js')) throw new Error('dist/ is missing: run `npm run build` first');
   const bare: StartupResult[] = [];
   const aedes: StartupResult[] = [];
   const relay: StartupResult[] = [];
@@ -74,7 +74,7 @@ export async function benchStartup(log: (m: string) => void): Promise<{ bare: St
     log(`start-up ${i + 1}/${RUNS}`);
     bare.push(await timeStart(['-e', BARE_SERVER], '/'));
     aedes.push(await timeStart(['-e', BARE_AEDES], '/'));
-    relay.push(await timeStart(['dist/src/main.js', '--config', relaymqConfig()], '/api/v2/health/ready'));
+    relay.push(await timeStart(['dist/bundle/relaymq/main.js', '--config', relaymqConfig()], '/api/v2/health/ready'));
   }
   const pick = (rs: StartupResult[]) => ({ wallMs: median(rs.map((r) => r.wallMs)), cpuMs: median(rs.map((r) => r.cpuMs)) });
   return { bare: pick(bare), aedes: pick(aedes), relaymq: pick(relay) };

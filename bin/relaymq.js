@@ -1,3 +1,3 @@
 #!/usr/bin/env node
-// The `relaymq` command: the compiled broker (`npm run build`, which `npm ci` runs).
-await import('../dist/src/main.js');
+// The `relaymq` command: the bundled broker (`npm run build`, which `npm ci` runs).
+await import('../dist/bundle/relaymq/main.js');

@@ -33,8 +33,11 @@ export function processConfig(dataDir: string, extra = '', mqttPort = 0): string
   return join(dir, 'relaymq.toml');
 }
 
-export async function spawnRelay(config: string): Promise<RelayProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', '--config', config], { stdio: ['ignore', 'pipe', 'pipe'] });
+/** The sources through tsx, or (`built`) the bundle `npm run build` makes, which `npm start` runs. */
+export const RELAY_ENTRY = { sources: ['--import', 'tsx', 'src/main.ts'], built: ['dist/bundle/relaymq/main.js'] };
+
+export async function spawnRelay(config: string, entry = RELAY_ENTRY.sources): Promise<RelayProcess> {
+  const child = spawn(process.execPath, [...entry, '--config', config], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout!.on('data', (d) => { out += d; });
   child.stderr!.on('data', (d) => { out += d; });
