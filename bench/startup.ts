@@ -11,6 +11,8 @@ import { join } from 'node:path';
 import { median } from './percentiles.ts';
 
 const RUNS = 5;
+/** The file `npm start` runs (the bundle `npm run build` makes). */
+const START_FILE = /^node (\S+)$/.exec((JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: { start: string } }).scripts.start)![1];
 const TIMEOUT_MS = 30_000;
 
 const BARE_SERVER = `require('node:http').createServer((q, s) => s.end('{"code":0,"msg":"","data":{}}'))
@@ -66,7 +68,7 @@ async function timeStart(args: string[], readyPath: string): Promise<StartupResu
 
 /** Median of RUNS alternating starts of each. Needs `npm run build` (npm ci runs it). */
 export async function benchStartup(log: (m: string) => void): Promise<{ bare: StartupResult; aedes: StartupResult; relaymq: StartupResult }> {
-  if (!existsSync('dist/bundle/relaymq/main.js')) throw new Error('dist/ is missing: run `npm run build` first');
+  if (!existsSync(START_FILE)) throw new Error(`${START_FILE} is missing: run \`npm run build\` first`);
   const bare: StartupResult[] = [];
   const aedes: StartupResult[] = [];
   const relay: StartupResult[] = [];
@@ -74,7 +76,7 @@ export async function benchStartup(log: (m: string) => void): Promise<{ bare: St
     log(`start-up ${i + 1}/${RUNS}`);
     bare.push(await timeStart(['-e', BARE_SERVER], '/'));
     aedes.push(await timeStart(['-e', BARE_AEDES], '/'));
-    relay.push(await timeStart(['dist/bundle/relaymq/main.js', '--config', relaymqConfig()], '/api/v2/health/ready'));
+    relay.push(await timeStart([START_FILE, '--config', relaymqConfig()], '/api/v2/health/ready'));
   }
   const pick = (rs: StartupResult[]) => ({ wallMs: median(rs.map((r) => r.wallMs)), cpuMs: median(rs.map((r) => r.cpuMs)) });
   return { bare: pick(bare), aedes: pick(aedes), relaymq: pick(relay) };

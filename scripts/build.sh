@@ -2,7 +2,7 @@
 # npm run build: TypeScript compiled to dist/, and the contract next to it, as the YAML file it
 # is (served by /openapi.yaml) and as JSON (what the compiled broker reads at start-up). Then the
 # compiled broker bundled into one file, which `npm start` runs: loading some 300 modules one by
-# one was half of its start-up CPU (see scripts/bundle.sh).
+# one was a third of its start-up CPU (see scripts/bundle.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 tsc -p tsconfig.build.json

@@ -9,11 +9,11 @@ import { parse as parseYaml } from 'yaml';
 import { specDocument } from '../src/api/spec.ts';
 import { loadConfig } from '../src/config/load.ts';
 import { startTestRelay, http } from './helpers.ts';
+import { START_FILE } from './process.ts';
 
 const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: Record<string, string> };
-/** The file `npm start` runs: the bundle `npm run build` writes (scripts/bundle.sh). */
-const startFile = /^node (\S+)$/.exec(pkg.scripts.start)![1];
-const isStartFile = (path: string) => path === startFile && readFileSync('scripts/bundle.sh', 'utf8').includes(`--outfile=${path}`);
+/** What `npm start` runs, and the bundle script writes. */
+const isStartFile = (path: string) => path === START_FILE && readFileSync('scripts/bundle.sh', 'utf8').includes(`--outfile=${path}`);
 
 test('Dockerfile: every copied path exists, the build script exists, the entry point is npm start\'s, the probe is an operation', () => {
   const dockerfile = readFileSync('deploy/Dockerfile', 'utf8');

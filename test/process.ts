@@ -1,7 +1,7 @@
 // relaymq as a child process, the way an operator runs it: `relaymq --config FILE`.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer, type AddressInfo } from 'node:net';
-import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { waitFor } from './helpers.ts';
@@ -33,8 +33,11 @@ export function processConfig(dataDir: string, extra = '', mqttPort = 0): string
   return join(dir, 'relaymq.toml');
 }
 
-/** The sources through tsx, or (`built`) the bundle `npm run build` makes, which `npm start` runs. */
-export const RELAY_ENTRY = { sources: ['--import', 'tsx', 'src/main.ts'], built: ['dist/bundle/relaymq/main.js'] };
+/** The file `npm start` runs: the bundle `npm run build` makes (scripts/bundle.sh). */
+export const START_FILE = /^node (\S+)$/.exec((JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: { start: string } }).scripts.start)![1];
+
+/** The sources through tsx, or (`built`) what `npm start` runs. */
+export const RELAY_ENTRY = { sources: ['--import', 'tsx', 'src/main.ts'], built: [START_FILE] };
 
 export async function spawnRelay(config: string, entry = RELAY_ENTRY.sources): Promise<RelayProcess> {
   const child = spawn(process.execPath, [...entry, '--config', config], { stdio: ['ignore', 'pipe', 'pipe'] });
