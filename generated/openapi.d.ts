@@ -901,6 +901,8 @@ export interface components {
         TopicName: string;
         /** @description An MQTT topic filter (may contain `+` and `#`). */
         TopicFilter: string;
+        /** @description An MQTT topic filter that follows MQTT's rules for levels (MQTT 5 §4.7.1), taken as written (a `$share/<group>/` prefix is levels like any other), at most 65535 UTF-8 bytes. */
+        WellFormedTopicFilter: string;
         /**
          * @description QoS level.
          * @enum {integer}
@@ -3072,8 +3074,8 @@ export interface operations {
                  *     pages.
                  */
                 _cursor?: components["parameters"]["Cursor"];
-                /** @description A topic filter (may contain `+` and `#`): only retained messages whose topic it matches under MQTT rules. */
-                _match_topic?: components["schemas"]["TopicFilter"];
+                /** @description A topic filter (may contain `+` and `#`): only retained messages whose topic it matches under MQTT rules. A malformed filter → 400. */
+                _match_topic?: components["schemas"]["WellFormedTopicFilter"];
                 /** @description Exact topic (a query parameter, so that no `/` needs escaping). */
                 topic?: components["schemas"]["TopicName"];
                 /**

@@ -46,6 +46,11 @@ describe('retained messages API', () => {
     assert.equal(bad.status, 400);
     assert.deepEqual([bad.json.code, bad.json.data], [400, null]);
     assert.match(bad.json.msg, /_match_topic/);
+    for (const malformed of ['%23+', 'a%23', '%2B%2B', 'a%2F%23%2F', 'b%00']) {
+      assert.equal((await http(relay, 'GET', `/api/v2/retains?_match_topic=${malformed}`)).status, 400, decodeURIComponent(malformed));
+    }
+    // Taken as written: a $share/ prefix is levels like any other (no shared subscription receives retained messages).
+    assert.deepEqual(await getData(relay, '/api/v2/retains?_match_topic=%24share%2F%2F%23'), []);
     assert.equal((await http(relay, 'GET', '/api/v2/retains?topic=a%2F%2B')).status, 400, 'a wildcard is no topic name');
   });
 

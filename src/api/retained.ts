@@ -4,7 +4,7 @@ import type { Handler } from './types.ts';
 import { InvalidRequest, RetainedNotFound } from './errors.ts';
 import { rowLimit } from './limits.ts';
 import { decodeCursor, page } from './paging.ts';
-import { topicFilterProblem, topicNameProblem } from '../broker/topics.ts';
+import { plainTopicFilterProblem, topicNameProblem } from '../broker/topics.ts';
 import { expiresIn, messageView, type PayloadEncoding } from '../broker/message-view.ts';
 import type { StoredPacket } from '../persistence/codec.ts';
 
@@ -17,7 +17,7 @@ function checkTopic(where: string, topic: string | undefined): void {
 
 export const list_retains: Handler<'list_retains'> = async (req, ctx) => {
   const { _match_topic: match, topic } = req.query;
-  const problem = match === undefined ? undefined : topicFilterProblem(match);
+  const problem = match === undefined ? undefined : plainTopicFilterProblem(match);
   if (problem) throw new InvalidRequest(`query parameter '_match_topic' ${problem}`);
   checkTopic('query parameter', topic);
   const limit = rowLimit(ctx, req.query._limit);

@@ -16,13 +16,31 @@ export function topicNameProblem(topic: string): string | undefined {
 
 /** Why a topic filter (for SUBSCRIBE) is invalid, or undefined when it is valid. */
 export function topicFilterProblem(filter: string): string | undefined {
+  const text = filterTextProblem(filter);
+  if (text) return text;
+  const shared = parseShared(filter);
+  if (filter.startsWith('$share/') && !shared) return "shared filters are '$share/<group>/<filter>' with a group without + # /";
+  return levelsProblem(shared?.filter ?? filter);
+}
+
+/**
+ * Why a filter taken as written is invalid: a `$share/<group>/` prefix is levels like any other
+ * (the API's `_match_topic` on retained messages, which no shared subscription receives).
+ */
+export function plainTopicFilterProblem(filter: string): string | undefined {
+  return filterTextProblem(filter) ?? levelsProblem(filter);
+}
+
+function filterTextProblem(filter: string): string | undefined {
   if (filter.length === 0) return 'must not be empty';
   if (Buffer.byteLength(filter, 'utf8') > MAX_TOPIC_BYTES) return `must be at most ${MAX_TOPIC_BYTES} bytes`;
   if (filter.includes('\u0000')) return 'must not contain the null character';
   if (!isWellFormed(filter)) return 'must be valid UTF-8';
-  const shared = parseShared(filter);
-  if (filter.startsWith('$share/') && !shared) return "shared filters are '$share/<group>/<filter>' with a group without + # /";
-  const levels = (shared?.filter ?? filter).split('/');
+  return undefined;
+}
+
+function levelsProblem(filter: string): string | undefined {
+  const levels = filter.split('/');
   for (let i = 0; i < levels.length; i++) {
     const l = levels[i];
     if (l.includes('#') && (l !== '#' || i !== levels.length - 1)) return "'#' must be a whole last level";
