@@ -467,7 +467,10 @@ describe('Aedes patches', { timeout: 60_000 }, () => {
       await waitFor(() => b.broker.clients.ws?.connected === true);
       ws.close();
       await waitFor(() => gone.length === 4);
-      await new Promise((r) => setTimeout(r, 50));
+      // A barrier, not a pause: a second close of any of the four would come before this one's.
+      (await tcp('barrier')).destroy();
+      await waitFor(() => gone.includes('barrier'));
+      gone.splice(gone.indexOf('barrier'), 1);
       assert.deepEqual(gone.sort(), ['destroyed', 'fin', 'rst', 'ws'], 'each closed once');
       assert.deepEqual(Object.keys(b.broker.clients), []);
     } finally {
