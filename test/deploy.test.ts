@@ -15,12 +15,22 @@ const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: Recor
 /** What `npm start` runs, and the bundle script writes. */
 const isStartFile = (path: string) => path === START_FILE && readFileSync('scripts/bundle.sh', 'utf8').includes(`--outfile=${path}`);
 
+/** The paths a Dockerfile's COPY lines (not those from another stage) take from the build context. */
+const sources = (dockerfile: string) => [...dockerfile.matchAll(/^COPY (?!--from)(.+)$/gm)].flatMap((m) => m[1].trim().split(/\s+/).slice(0, -1));
+
 test('Dockerfile: every copied path exists, the build script exists, the entry point is npm start\'s, the probe is an operation', () => {
   const dockerfile = readFileSync('deploy/Dockerfile', 'utf8');
-  const copies = [...dockerfile.matchAll(/^COPY (?!--from)(.+)$/gm)].flatMap((m) => m[1].trim().split(/\s+/).slice(0, -1));
+  const copies = sources(dockerfile);
   assert.ok(copies.length >= 8);
   for (const path of copies) assert.ok(existsSync(path), `COPY ${path}`);
-  for (const m of dockerfile.matchAll(/npm run (\w+)/g)) assert.ok(pkg.scripts[m[1]], `npm run ${m[1]}`);
+  for (const m of dockerfile.matchAll(/npm run (\w+)/g)) {
+    assert.ok(pkg.scripts[m[1]], `npm run ${m[1]}`);
+    // The files a script runs are in the image before it runs (npm run build is bash scripts/build.sh).
+    const before = sources(dockerfile.slice(0, m.index));
+    for (const file of pkg.scripts[m[1]].match(/\bscripts\/[\w.-]+/g) ?? []) {
+      assert.ok(before.some((c) => file === c || file.startsWith(`${c.replace(/\/$/, '')}/`)), `${file} is copied before npm run ${m[1]}`);
+    }
+  }
   const entry = JSON.parse(/^ENTRYPOINT (.+)$/m.exec(dockerfile)![1]) as string[];
   assert.ok(isStartFile(entry[1]), `${entry[1]} is what npm start runs, and the build writes it`);
   const cmd = JSON.parse(/^CMD (\[.+)$/m.exec(dockerfile)![1]) as string[];
