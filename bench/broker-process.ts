@@ -5,17 +5,20 @@ import { createServer, type AddressInfo } from 'node:net';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Aedes } from 'aedes';
 import { pino } from 'pino';
-import { loadConfig } from '../src/config/load.ts';
-import { startRelayMQ } from '../src/app.ts';
 
+// Each kind loads only its own broker: relaymq first quietens `debug`, as main.ts does, and
+// bare Aedes runs as its users run it.
 const [kind, overridesJson] = process.argv.slice(2);
 if (kind === 'aedes') {
+  const { Aedes } = await import('aedes');
   const broker = await Aedes.createBroker();
   const server = createServer(broker.handle);
   server.listen(0, '127.0.0.1', () => process.stdout.write(`${(server.address() as AddressInfo).port}\n`));
 } else {
+  await import('../src/util/quiet-debug.ts');
+  const { loadConfig } = await import('../src/config/load.ts');
+  const { startRelayMQ } = await import('../src/app.ts');
   const overrides = JSON.parse(overridesJson ?? '{}') as Record<string, Record<string, unknown>>;
   const relay = await startRelayMQ(loadConfig(undefined, {
     broker: {

@@ -1,5 +1,7 @@
 // The relaymq command: `relaymq [--config etc/relaymq.toml]`. Starts the broker and its API,
 // and closes them cleanly on SIGINT/SIGTERM.
+// First: quietens the dependencies' `debug` loggers before any of them is created.
+import './util/quiet-debug.ts';
 import { parseArgs } from 'node:util';
 import { existsSync } from 'node:fs';
 import { loadConfig, ConfigError } from './config/load.ts';

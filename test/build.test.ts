@@ -47,6 +47,17 @@ test('the bundled relaymq starts, is ready, serves MQTT, the spec, the docs and 
   }
 });
 
+test('the bundled relaymq still logs through debug when DEBUG is set at start', { timeout: 60_000 }, async () => {
+  const relay = await spawnRelay(processConfig(newDataDir()), RELAY_ENTRY.built, { ...process.env, DEBUG: 'mqtt-packet:parser' });
+  try {
+    const c = await mqtt.connectAsync(`mqtt://127.0.0.1:${relay.ports.mqtt}`, { reconnectPeriod: 0 });
+    await c.endAsync();
+    await waitFor(() => /mqtt-packet:parser .*connect/i.test(relay.output()), 10_000, 'the parser tracing the CONNECT');
+  } finally {
+    await stop([relay]);
+  }
+});
+
 test('two bundled nodes form a cluster on a real Redis and route a message between them', { timeout: 120_000 }, async () => {
   const redis = await startRedis();
   const nodes: RelayProcess[] = [];

@@ -39,8 +39,8 @@ export const START_FILE = /^node (\S+)$/.exec((JSON.parse(readFileSync('package.
 /** The sources through tsx, or (`built`) what `npm start` runs. */
 export const RELAY_ENTRY = { sources: ['--import', 'tsx', 'src/main.ts'], built: [START_FILE] };
 
-export async function spawnRelay(config: string, entry = RELAY_ENTRY.sources): Promise<RelayProcess> {
-  const child = spawn(process.execPath, [...entry, '--config', config], { stdio: ['ignore', 'pipe', 'pipe'] });
+export async function spawnRelay(config: string, entry = RELAY_ENTRY.sources, env = process.env): Promise<RelayProcess> {
+  const child = spawn(process.execPath, [...entry, '--config', config], { stdio: ['ignore', 'pipe', 'pipe'], env });
   let out = '';
   child.stdout!.on('data', (d) => { out += d; });
   child.stderr!.on('data', (d) => { out += d; });
