@@ -1,14 +1,14 @@
 // HTTP API latency with many sessions: relaymq is populated over MQTT with `sessions` offline
 // persistent sessions holding `queued` messages each, plus sessions/50 live clients; then each
-// endpoint is read `samples` times (after up to 2 s of unmeasured ones), one request at a time,
-// by this process (keep-alive). Each request alternates with one to a bare node:http server
-// answering the same body: on a shared 2-core machine even that server has a p99 of 1–4 ms, so
-// relaymq's figures are only meaningful next to it.
-import { Agent, request } from 'node:http';
+// endpoint is read `samples` times by api-probe.ts, a client process of its own. Each request
+// alternates with one to a bare node:http server answering the same body: on a shared 2-core
+// machine even that server has a p99 of about a millisecond, so relaymq's figures are only
+// meaningful next to it.
+import { spawn } from 'node:child_process';
 import mqtt, { type MqttClient } from 'mqtt';
 import type { RunningBroker } from './brokers.ts';
 import { startBareServer } from './http.ts';
-import { percentiles, type Percentiles } from './percentiles.ts';
+import type { Percentiles } from './percentiles.ts';
 
 export interface ApiLatency { relaymq: Percentiles; bare: Percentiles }
 
@@ -45,30 +45,11 @@ async function populate(b: RunningBroker, sessions: number, queued: number, live
   return clients;
 }
 
-function get(agent: Agent, port: number, path: string): Promise<number> {
-  const t = performance.now();
-  return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path, agent, timeout: 60_000 }, (res) => {
-      res.resume();
-      res.on('end', () => (res.statusCode === 200 ? resolve(performance.now() - t) : reject(new Error(`${path}: ${res.statusCode}`))));
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
-
 export const API_PATHS = [
   '/api/v2/stats/sum', '/api/v2/metrics/prometheus', '/api/v2/nodes',
   '/api/v2/clients/s-7', '/api/v2/clients?clientid=s-7', '/api/v2/subscriptions?_match_topic=q/7',
   '/api/v2/clients?_like_clientid=s-99&_limit=100', '/api/v2/clients?_gte_mqueue_len=5&_limit=100',
 ];
-
-/**
- * Unmeasured request pairs per path, bounded in count and time. An operation's validators compile
- * on its first call, and for the first seconds after population every process here, the bare
- * server included, still has code to optimise: with 20 warm-up requests its p99 was 2–4 ms.
- */
-const WARM_UP = { requests: 1000, ms: 2000 };
 
 export async function apiAtScale(b: RunningBroker, sessions: number, samples = 1000, queued = 5): Promise<Record<string, ApiLatency>> {
   const live = await populate(b, sessions, queued, Math.ceil(sessions / 50));
@@ -79,27 +60,21 @@ export async function apiAtScale(b: RunningBroker, sessions: number, samples = 1
   const bodies: Record<string, string> = {};
   for (const path of API_PATHS) bodies[path] = await (await fetch(`http://127.0.0.1:${b.http}${path}`)).text();
   const bare = await startBareServer(bodies);
-  const agents = [new Agent({ keepAlive: true, maxSockets: 1 }), new Agent({ keepAlive: true, maxSockets: 1 })];
-  const out: Record<string, ApiLatency> = {};
+  let out: Record<string, ApiLatency>;
   try {
-    for (const path of API_PATHS) {
-      const warmUntil = Date.now() + WARM_UP.ms;
-      for (let i = 0; i < WARM_UP.requests && Date.now() < warmUntil; i++) {
-        await get(agents[0], b.http!, path);
-        await get(agents[1], bare.port, path);
-      }
-      const relayTimes: number[] = [];
-      const bareTimes: number[] = [];
-      for (let i = 0; i < samples; i++) {
-        relayTimes.push(await get(agents[0], b.http!, path));
-        bareTimes.push(await get(agents[1], bare.port, path));
-      }
-      out[path] = { relaymq: percentiles(relayTimes), bare: percentiles(bareTimes) };
-    }
+    out = await probe({ relayPort: b.http!, barePort: bare.port, paths: API_PATHS, samples });
   } finally {
-    for (const a of agents) a.destroy();
     bare.stop();
   }
   for (let i = 0; i < live.length; i += 500) await Promise.all(live.slice(i, i + 500).map((c) => c.endAsync(true)));
   return out;
+}
+
+/** Runs api-probe.ts (bounded: 10 minutes) and returns its measurements. */
+function probe(args: { relayPort: number; barePort: number; paths: string[]; samples: number }): Promise<Record<string, ApiLatency>> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/api-probe.ts', JSON.stringify(args)], { stdio: ['ignore', 'pipe', 'inherit'], timeout: 600_000 });
+  let out = '';
+  child.stdout.on('data', (d) => { out += d; });
+  return new Promise((resolve, reject) => child.on('exit', (code) =>
+    (code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`api-probe exited with ${code}`)))));
 }
