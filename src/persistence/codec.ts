@@ -26,7 +26,19 @@ function reviver(_key: string, value: unknown): unknown {
 }
 
 export function encodeRecord(fields: object, raw: Buffer = EMPTY): Buffer {
-  const json = Buffer.from(JSON.stringify(fields, replacer), 'utf8');
+  return frame(JSON.stringify(fields, replacer), raw);
+}
+
+/**
+ * encodeRecord for fields that are plain JSON, with no Buffer anywhere (session records): the
+ * same bytes, several times faster, as JSON.stringify with a replacer calls it for every key.
+ */
+export function encodePlainRecord(fields: object): Buffer {
+  return frame(JSON.stringify(fields), EMPTY);
+}
+
+function frame(text: string, raw: Buffer): Buffer {
+  const json = Buffer.from(text, 'utf8');
   const out = Buffer.allocUnsafe(HEADER + json.length + raw.length);
   out[0] = FORMAT;
   out.writeUInt32BE(json.length, 5);

@@ -4,7 +4,7 @@
 // are not kept (they are read back from the MQTT store, their authority): a session with many
 // subscriptions costs no more to save than one with none.
 import type { SessionRecord } from '../broker/sessions.ts';
-import { Keys, decodeRecord, encodeRecord } from './codec.ts';
+import { Keys, decodeRecord, encodePlainRecord } from './codec.ts';
 import type { Backend } from './backend.ts';
 
 export interface SessionStore {
@@ -56,7 +56,7 @@ export class BackendSessionStore implements SessionStore {
   }
 
   save(rec: SessionRecord): void {
-    this.enqueue(this.backend.write([{ type: 'put', key: Keys.session(rec.clientid), value: encodeRecord({ ...rec, subscriptions: {} }) }]));
+    this.enqueue(this.backend.write([{ type: 'put', key: Keys.session(rec.clientid), value: encodePlainRecord({ ...rec, subscriptions: {} }) }]));
   }
 
   delete(clientid: string): void {
