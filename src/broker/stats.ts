@@ -22,7 +22,8 @@ export type Stats = components['schemas']['Stats'];
 export const SHARED_STATS: ReadonlySet<string> = new Set(['retained.count', 'retained.max']);
 
 export class StatsCollector {
-  private readonly maxima = new Map<string, number>();
+  /** The highest value of each gauge seen (a plain object: record() runs on every connection's events). */
+  private readonly maxima: Record<string, number> = Object.create(null);
   private timer?: NodeJS.Timeout;
 
   constructor(
@@ -53,7 +54,7 @@ export class StatsCollector {
     const out: Record<string, number> = {};
     for (const key of STATS_KEYS) {
       const [name, kind] = key.split('.');
-      out[key] = kind === 'max' ? this.maxima.get(name) ?? 0 : now[name] ?? 0;
+      out[key] = kind === 'max' ? this.maxima[name] ?? 0 : now[name] ?? 0;
     }
     return out as Stats; // every key of the spec's Stats schema, by construction
   }
@@ -98,6 +99,7 @@ export class StatsCollector {
   }
 
   private record(now: Record<string, number>): void {
-    for (const [k, v] of Object.entries(now)) this.maxima.set(k, Math.max(this.maxima.get(k) ?? 0, v));
+    // for…in, not Object.entries: no array of pairs per event.
+    for (const k in now) if (!(now[k] <= this.maxima[k])) this.maxima[k] = now[k];
   }
 }
