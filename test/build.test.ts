@@ -6,8 +6,9 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import mqtt from 'mqtt';
-import { processConfig, newDataDir, spawnRelay, RELAY_ENTRY, type RelayProcess } from './process.ts';
+import { processConfig, newDataDir, spawnRelay, RELAY_ENTRY, START_FILE, type RelayProcess } from './process.ts';
 import { startRedis } from './redis.ts';
 import { nodeConfig, clusterFormed } from './cluster-fixture.ts';
 import { collect, waitFor } from './helpers.ts';
@@ -45,6 +46,12 @@ test('the bundled relaymq starts, is ready, serves MQTT, the spec, the docs and 
   } finally {
     await stop([relay]);
   }
+});
+
+test('the bundle requires debug from node_modules, where quiet-debug replaces it (a bundled copy would stay loud)', () => {
+  const bundle = readFileSync(START_FILE, 'utf8');
+  assert.doesNotMatch(bundle, /function createDebug\(/, 'debug/src/common.js is inlined in the bundle');
+  assert.match(bundle, /__require\("debug"\)\("mqtt-packet:parser"\)/);
 });
 
 test('the bundled relaymq still logs through debug when DEBUG is set at start', { timeout: 60_000 }, async () => {
