@@ -40,13 +40,15 @@ export function clientMatches(r: SessionRecord, q: ClientQuery): boolean {
 export function findClients(registry: SessionRegistry, q: ClientQuery, limit: number,
   queueLength: (r: SessionRecord) => number, after?: string): SessionRecord[] {
   const out: SessionRecord[] = [];
-  // In client id order from the cursor on, so a page stops as soon as it is full. The filter
-  // on the id alone is tried before the record is read (a cache miss, at 100k sessions).
-  const ids = q.clientid !== undefined ? (after === undefined || q.clientid > after ? [q.clientid] : []) : registry.idsAfter(after);
+  // In client id order from the cursor on, so a page stops as soon as it is full. A substring of
+  // the id is searched in the registry's id index before any record is read (a cache miss each,
+  // at 100k sessions).
+  const ids = q.clientid !== undefined ? (after === undefined || q.clientid > after ? [q.clientid] : [])
+    : q._like_clientid !== undefined ? registry.idsContaining(q._like_clientid, after)
+    : registry.idsAfter(after);
   const byQueue = q._gte_mqueue_len !== undefined || q._lte_mqueue_len !== undefined;
   for (const id of ids) {
     if (out.length >= limit) break;
-    if (q._like_clientid !== undefined && !id.includes(q._like_clientid)) continue;
     const r = registry.get(id);
     if (!r || !clientMatches(r, q)) continue;
     if (byQueue) {

@@ -103,6 +103,11 @@ export class SessionRegistry {
     return this.ids.after(after);
   }
 
+  /** The client ids after `after` (all when undefined) that contain `part`, in order. */
+  idsContaining(part: string, after?: string): Iterable<string> {
+    return this.ids.containing(part, after);
+  }
+
   get size(): number {
     return this.sessions.size;
   }
