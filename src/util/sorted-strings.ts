@@ -3,14 +3,14 @@
 // page, instead of looking at every key. Chunks of at most MAX_CHUNK sorted strings: adding or
 // removing one moves at most a chunk's worth; finding a place is two binary searches.
 //
-// A substring search (`containing`) reads each chunk as one string of its members joined by a
-// character no member holds, made when first searched and dropped when the chunk changes: at
-// 100,000 client ids, testing each id on its own touched 100,000 strings scattered over the heap
-// (a cache miss each, some 15 ms); the joined text is searched in one pass and skips the chunks
-// without a match.
+// A substring search (`containing`) first reads each chunk as one string, its members joined,
+// made when first searched and dropped when the chunk changes: at 100,000 client ids, testing
+// each id on its own touched 100,000 strings scattered over the heap (a cache miss each, some
+// 15 ms); the joined text is searched in one pass, and only the chunks it matches in are read id
+// by id. A match across two joined members can only cost that read, never a wrong answer.
 
 const MAX_CHUNK = 512;
-/** Joins a chunk's strings for the substring search; a search for a pattern holding it reads each string. */
+/** Joins a chunk's strings for the substring search (MQTT allows no U+0000 in a client id). */
 const SEPARATOR = '\u0000';
 
 export class SortedStrings {
@@ -71,10 +71,6 @@ export class SortedStrings {
 
   /** The strings after `after` (all when undefined) that contain `part`, in order. */
   *containing(part: string, after?: string): Generator<string> {
-    if (part.includes(SEPARATOR)) {
-      for (const s of this.after(after)) if (s.includes(part)) yield s;
-      return;
-    }
     let c = after === undefined ? 0 : this.chunkFor(after);
     let i = after === undefined ? 0 : bound(this.chunks[c] ?? [], after, true);
     for (; c < this.chunks.length; c++, i = 0) {
