@@ -9,10 +9,9 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { median } from './percentiles.ts';
+import { START_FILE } from '../scripts/start-file.ts';
 
 const RUNS = 5;
-/** The file `npm start` runs (the bundle `npm run build` makes). */
-const START_FILE = /^node (\S+)$/.exec((JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: { start: string } }).scripts.start)![1];
 const TIMEOUT_MS = 30_000;
 
 const BARE_SERVER = `require('node:http').createServer((q, s) => s.end('{"code":0,"msg":"","data":{}}'))

@@ -9,7 +9,7 @@ import { parse as parseYaml } from 'yaml';
 import { specDocument } from '../src/api/spec.ts';
 import { loadConfig } from '../src/config/load.ts';
 import { startTestRelay, http } from './helpers.ts';
-import { START_FILE } from './process.ts';
+import { START_FILE } from '../scripts/start-file.ts';
 
 const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: Record<string, string> };
 /** What `npm start` runs, and the bundle script writes. */

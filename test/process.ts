@@ -1,10 +1,11 @@
 // relaymq as a child process, the way an operator runs it: `relaymq --config FILE`.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer, type AddressInfo } from 'node:net';
-import { mkdtempSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { waitFor } from './helpers.ts';
+import { START_FILE } from '../scripts/start-file.ts';
 
 export interface RelayProcess {
   child: ChildProcess;
@@ -32,9 +33,6 @@ export function processConfig(dataDir: string, extra = '', mqttPort = 0): string
   writeFileSync(join(dir, 'plugins', 'rmqtt-http-api.toml'), 'http_laddr = "127.0.0.1:0"\n');
   return join(dir, 'relaymq.toml');
 }
-
-/** The file `npm start` runs: the bundle `npm run build` makes (scripts/bundle.sh). */
-export const START_FILE = /^node (\S+)$/.exec((JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: { start: string } }).scripts.start)![1];
 
 /** The sources through tsx, or (`built`) what `npm start` runs. */
 export const RELAY_ENTRY = { sources: ['--import', 'tsx', 'src/main.ts'], built: [START_FILE] };
